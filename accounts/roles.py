@@ -1,0 +1,76 @@
+"""The single declared table of what each role may do: role -> Django model permissions.
+
+Each app owns one block, keyed by its label. Groups are synchronised from this table by a
+data migration and again after every `migrate` (Django creates permissions only after all
+migrations have run). `docs/roles.md` is generated from it: `python manage.py roles_table`.
+"""
+
+from django.contrib.auth.management import create_permissions
+from django.db import DEFAULT_DB_ALIAS
+
+from accounts.choices import Role
+
+VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+CRUD = (VIEW, ADD, CHANGE, DELETE)
+
+
+def perms(model: str, *actions: str) -> list[str]:
+    """perms("clinical.patient", VIEW, ADD) -> ["clinical.view_patient", "clinical.add_patient"]."""
+    app_label, model_name = model.split(".")
+    return [f"{app_label}.{action}_{model_name}" for action in actions]
+
+
+# Administrators hold every permission of every app; the table lists everyone else.
+ROLE_PERMISSIONS: dict[str, dict[Role, list[str]]] = {
+    "accounts": {
+        Role.DOCTOR: [],
+        Role.NURSE: [],
+        Role.CLERK: [],
+        Role.SOCIAL_WORKER: [],
+        Role.INVENTORY_MANAGER: [],
+        Role.FINANCE: [],
+        Role.VIEWER: [],
+    },
+}
+
+
+def permissions_for(role: Role) -> set[str]:
+    return {perm for block in ROLE_PERMISSIONS.values() for perm in block.get(role, [])}
+
+
+def sync_roles(apps, using=DEFAULT_DB_ALIAS) -> None:
+    """Create the eight role groups and give each exactly the permissions the table declares."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for app_config in apps.get_app_configs():
+        # Historical app configs in migrations have no models module; create_permissions skips those.
+        stub = getattr(app_config, "models_module", None) is None
+        if stub:
+            app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0, using=using)
+        if stub:
+            app_config.models_module = None
+
+    all_permissions = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.using(using).values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
+    for role in Role:
+        group, _ = Group.objects.using(using).get_or_create(name=role.label)
+        if role == Role.ADMINISTRATOR:
+            wanted = set(all_permissions.values())
+        else:
+            wanted = {all_permissions[p] for p in permissions_for(role) if p in all_permissions}
+        group.permissions.set(wanted)
+
+
+def sync_roles_after_migrate(sender, app_config=None, using=DEFAULT_DB_ALIAS, apps=None, **kwargs):
+    # post_migrate fires once per app; sync once, after the last app in INSTALLED_APPS.
+    from django.apps import apps as global_apps
+
+    with_models = [config for config in global_apps.get_app_configs() if config.models_module is not None]
+    if app_config is None or app_config is not with_models[-1]:
+        return
+    sync_roles(global_apps, using=using)

@@ -1,0 +1,5 @@
+from polmed.routers import OptionalSlashRouter
+
+router = OptionalSlashRouter()
+
+urlpatterns = router.urls
