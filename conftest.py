@@ -15,6 +15,8 @@ def _isolate_caches_and_lockouts(settings):
     # Throttle counters live in the cache; keep tests independent of each other.
     from django.core.cache import cache
 
+    # Fast hashing: tests create many users; production keeps Django's default hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield
     cache.clear()
