@@ -16,6 +16,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from polmed.exceptions import ConflictError, RuleViolation
+
 logger = logging.getLogger(__name__)
 
 
@@ -136,6 +138,12 @@ def envelope_exception_handler(exc, context):
         exc = exceptions.NotFound(str(exc) if str(exc) and "matches the given query" not in str(exc) else None)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, ConflictError):
+        exc = Conflict(exc.message, code=exc.code)
+    elif isinstance(exc, RuleViolation):
+        exc = exceptions.ValidationError(
+            {exc.field: [exc.message]} if exc.field else {"non_field_errors": [exc.message]}
+        )
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -143,3 +143,25 @@ def test_health_is_503_when_the_database_is_unreachable(api_client, monkeypatch)
     assert response.status_code == 503
     assert response.json()["status"] == "unhealthy"
     assert response.json()["success"] is False
+
+
+def test_domain_conflicts_are_409_and_rule_violations_400(doctor, monkeypatch):
+    from polmed.exceptions import ConflictError, RuleViolation
+
+    client = bearer_client(doctor)
+
+    def conflict(self, request):
+        raise ConflictError("Only 3 left in stock.")
+
+    monkeypatch.setattr(MeView, "get", conflict)
+    response = client.get("/api/auth/me")
+    assert response.status_code == 409
+    assert response.json() == {"success": False, "error": "Only 3 left in stock."}
+
+    def violation(self, request):
+        raise RuleViolation("Must be after the start date.", field="end_date")
+
+    monkeypatch.setattr(MeView, "get", violation)
+    response = client.get("/api/auth/me")
+    assert response.status_code == 400
+    assert response.json()["details"] == {"end_date": ["Must be after the start date."]}
