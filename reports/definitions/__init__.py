@@ -1,0 +1,1 @@
+"""The reports, one module per area; importing this package registers them all."""
