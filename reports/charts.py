@@ -123,6 +123,16 @@ def chart_for_result(result) -> ChartGeometry | None:
     if spec is None:
         return None
     labels = {c.key: c.label for c in result.report.columns}
-    categories = [row.get(spec.x) for row in result.rows]
-    series = [(labels.get(key, key), [row.get(key) for row in result.rows]) for key in spec.series]
+    rows = result.rows
+    if spec.combine:
+        totals: dict = {}
+        for row in rows:
+            total = totals.setdefault(row.get(spec.x), dict.fromkeys(spec.series, 0))
+            for key in spec.series:
+                value = _number(row.get(key))
+                if value is not None:
+                    total[key] += value
+        rows = [{spec.x: x, **values} for x, values in totals.items()]
+    categories = [row.get(spec.x) for row in rows]
+    series = [(labels.get(key, key), [row.get(key) for row in rows]) for key in spec.series]
     return build_chart(spec.kind, categories, series, title=result.report.title)

@@ -104,10 +104,14 @@ class ReportFilters:
         return cls(**values)
 
     @classmethod
-    def from_query(cls, params) -> "ReportFilters":
-        """Parse `date_from`, `date_to`, `province`, `route`, `van`, `group_by`; a ValidationError names the field."""
+    def from_query(cls, params, *, default_granularity: str = Granularity.DAY, days_ahead: int = 0) -> "ReportFilters":
+        """Parse `date_from`, `date_to`, `province`, `route`, `van`, `group_by`; a ValidationError names the field.
+
+        Without dates the range is the last 30 local days, or, for a report that looks ahead
+        (`days_ahead`), today and the days after it.
+        """
         errors: dict[str, str] = {}
-        today = local_today()
+        today = local_today() + timedelta(days=days_ahead)
 
         def parse_date(name):
             raw = (params.get(name) or "").strip()
@@ -148,7 +152,7 @@ class ReportFilters:
             else:
                 errors["province"] = "Choose one of the nine provinces: " + ", ".join(Province.values) + "."
 
-        granularity = (params.get("group_by") or Granularity.DAY).strip().lower()
+        granularity = (params.get("group_by") or default_granularity).strip().lower()
         if granularity not in Granularity.values:
             errors["group_by"] = "Choose day, week or month."
 
@@ -227,6 +231,8 @@ class Chart:
     kind: str  # "bar" or "line"
     x: str
     series: tuple[str, ...]
+    # Add up rows that share an x value (a total per item across months and vans).
+    combine: bool = False
 
 
 class Report:
@@ -241,6 +247,9 @@ class Report:
     scopes: tuple[str, ...] = ("province", "route", "van")
     uses_dates: bool = True
     uses_granularity: bool = False
+    default_granularity: str = Granularity.DAY
+    # A report about what is coming (maintenance due) defaults to the next 30 days instead of the last.
+    days_ahead: int = 0
     # True when rows name or identify patients: such a report must be in the clinical category.
     identifiable: bool = False
     chart: Chart | None = None
@@ -253,6 +262,11 @@ class Report:
 
     def rows(self, filters: ReportFilters) -> list[dict]:
         raise NotImplementedError
+
+    def parse_filters(self, params) -> ReportFilters:
+        return ReportFilters.from_query(
+            params, default_granularity=self.default_granularity, days_ahead=self.days_ahead
+        )
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)

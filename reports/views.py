@@ -40,7 +40,7 @@ def report_page(request, slug):
         raise PermissionDenied
     errors, result, chart = {}, None, None
     try:
-        filters = ReportFilters.from_query(request.GET)
+        filters = report.parse_filters(request.GET)
     except ValidationError as exc:
         errors = {name: messages[0] for name, messages in exc.message_dict.items()}
         filters = ReportFilters.default()

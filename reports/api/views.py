@@ -122,7 +122,7 @@ class ReportView(CSVAwareAPIView):
         responses={200: REPORT_RESPONSE, 404: OpenApiResponse(description="No such report.")},
     )
     def get(self, request, slug, format=None):
-        filters = ReportFilters.from_query(request.query_params)
+        filters = self.report.parse_filters(request.query_params)
         result = run_report(self.report, filters, request.user)
         if request.accepted_renderer.format == "csv":
             return Response(
