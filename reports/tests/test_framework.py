@@ -143,7 +143,7 @@ class TestSuppression:
     columns = (
         Column("place", "Place"),
         Column("visits", "Visits", ColumnKind.COUNT),
-        Column("median", "Median wait", ColumnKind.MINUTES, suppress_with="visits"),
+        Column("median", "Median wait", ColumnKind.MINUTES, denominator="visits"),
         Column("cost", "Cost", ColumnKind.MONEY),
     )
 
