@@ -388,3 +388,33 @@ class ReferralOutcomes(Report):
                 }
             )
         return rows
+
+
+@register
+class VisitsByStageNow(Report):
+    slug = "visits-by-stage"
+    title = "Today's visits by stage"
+    description = "Where today's visits are now: in which stage, or closed."
+    category = ReportCategory.AGGREGATE
+    uses_dates = False
+    columns = (Column("stage", "Stage"), Column("visits", "Visits", ColumnKind.COUNT))
+    chart = Chart("bar", "stage", ("visits",))
+    definition = "Visits dated today (local day), by their current stage; closed visits are counted apart."
+
+    def rows(self, filters):
+        grouped = (
+            Visit.objects.filter(visit_scope_q(filters), visit_date=local_today())
+            .values("stage")
+            .annotate(
+                open=Count("id", filter=Q(closed_at__isnull=True)),
+                closed=Count("id", filter=Q(closed_at__isnull=False)),
+            )
+            .order_by()
+        )
+        open_by_stage, closed = {}, 0
+        for row in grouped:
+            open_by_stage[row["stage"]] = row["open"]
+            closed += row["closed"]
+        return [{"stage": stage.label, "visits": open_by_stage.get(stage, 0)} for stage in VisitStage] + [
+            {"stage": "Closed", "visits": closed}
+        ]
