@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from import_export import fields, resources, widgets
 from import_export.admin import ExportActionMixin, ImportExportModelAdmin
+from import_export.formats import base_formats
 
 from inventory import services
 from inventory.choices import AssetStatus, PurchaseOrderStatus
@@ -67,6 +68,8 @@ def _report(modeladmin, request, error):
 
 class CsvImportExportAdmin(ImportExportModelAdmin):
     """CSV import needs the add permission, export the view permission."""
+
+    formats = [base_formats.CSV]
 
     def has_import_permission(self, request):
         return self.has_add_permission(request)
@@ -626,6 +629,8 @@ class StockMovementAdmin(ExportActionMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    formats = [base_formats.CSV]
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
