@@ -191,6 +191,17 @@ class AssetResource(resources.ModelResource):
         if existing and existing != status:
             raise ValidationError("Change an asset's status with the status action, not by import.")
 
+    def after_save_instance(self, instance, row, **kwargs):
+        # An imported asset starts its history like one registered by hand.
+        if instance.pk and not instance.status_changes.exists():
+            AssetStatusChange.objects.create(
+                asset=instance,
+                from_status="",
+                to_status=instance.status,
+                reason="Imported",
+                changed_by=kwargs.get("user"),
+            )
+
 
 class AssetStatusChangeInline(admin.TabularInline):
     model = AssetStatusChange

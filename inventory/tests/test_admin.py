@@ -341,4 +341,6 @@ def test_csv_import_of_assets(admin_client_for_manager, van):
         "MED-GL-9,Glucometer,SN9,VAN-01,450.00,operational\n",
     )
 
-    assert Asset.objects.get(asset_tag="MED-GL-9").location == van
+    asset = Asset.objects.get(asset_tag="MED-GL-9")
+    assert asset.location == van
+    assert asset.status_changes.get().reason == "Imported"
