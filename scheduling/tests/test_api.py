@@ -632,3 +632,56 @@ def test_mobile_unit_list_shows_its_stock_location(client_for):
     response = client_for(Role.INVENTORY_MANAGER).get("/api/mobile-units")
 
     assert response.json()["data"][0]["stock_location_code"] == unit.stock_location.code
+
+
+def test_available_for_a_past_range_finds_nothing(api_client):
+    AppointmentSlotFactory()
+
+    response = api_client.get(
+        "/api/appointments/available",
+        {"province": "Western Cape", "date_from": "2025-11-10", "date_to": "2025-12-31"},
+    )
+
+    assert response.status_code == 200
+    assert response.json()["data"] == []
+
+
+def test_lookup_also_accepts_the_pair_in_the_body(api_client):
+    appointment = AppointmentFactory(phone="+27821234567")
+
+    response = api_client.post(
+        "/api/appointments/lookup", {"reference": appointment.reference, "phone": "0821234567"}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["data"]["reference"] == appointment.reference
+
+
+def test_cancelling_a_route_lists_its_future_bookings_for_rescheduling(client_for):
+    appointment = AppointmentFactory()
+    route = appointment.slot.stop.route
+
+    response = client_for(Role.ADMINISTRATOR).patch(f"/api/routes/{route.pk}", {"status": "cancelled"}, format="json")
+
+    assert response.status_code == 200, response.content
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.NEEDS_RESCHEDULING
+    assert RouteStop.objects.get().is_blocked
+
+
+def test_a_stop_with_bookings_cannot_be_deleted(client_for):
+    appointment = AppointmentFactory()
+
+    assert_error(client_for(Role.ADMINISTRATOR).delete(f"/api/stops/{appointment.slot.stop_id}"), 409)
+
+    assert RouteStop.objects.count() == 1
+
+
+def test_an_empty_stop_can_be_deleted(client_for):
+    stop = RouteStopFactory()
+
+    response = client_for(Role.ADMINISTRATOR).delete(f"/api/stops/{stop.pk}")
+
+    assert response.status_code == 204
+    assert not RouteStop.objects.exists()
+    assert not AppointmentSlot.objects.exists()
