@@ -215,8 +215,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Several models have a `status`; name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
+        "AssetStatusEnum": "inventory.choices.AssetStatus",
+        "PurchaseOrderStatusEnum": "inventory.choices.PurchaseOrderStatus",
         "RouteStatusEnum": "scheduling.choices.RouteStatus",
         "AppointmentStatusEnum": "scheduling.choices.AppointmentStatus",
+        "VisitStageEnum": "clinical.choices.VisitStage",
+        "ReferralStatusEnum": "clinical.choices.ReferralStatus",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",
@@ -228,10 +232,6 @@ SPECTACULAR_SETTINGS = {
     # Served from the vendored sidecar package: no page loads anything from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     # Choice sets that share a field name ("status") across apps get their own component names.
-    "ENUM_NAME_OVERRIDES": {
-        "AssetStatusEnum": "inventory.choices.AssetStatus",
-        "PurchaseOrderStatusEnum": "inventory.choices.PurchaseOrderStatus",
-    },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
