@@ -294,7 +294,7 @@ class Icd10Serializer(serializers.Serializer):
 class MedicineSerializer(serializers.ModelSerializer):
     class Meta:
         model = Medicine
-        fields = ["id", "name", "strength", "form", "atc_code", "is_active"]
+        fields = ["id", "name", "strength", "form", "atc_code", "inventory_item", "is_active"]
         read_only_fields = ["name", "strength", "form", "atc_code"]
 
 
