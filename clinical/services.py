@@ -24,6 +24,7 @@ from clinical.models import (
     VisitStageChange,
 )
 from clinical.models.prescriptions import allergy_conflict
+from clinical.models.records import VisitNote
 from inventory import services as stock
 from polmed.exceptions import ConflictError, RuleViolation
 from scheduling import services as scheduling
@@ -113,12 +114,18 @@ def open_visit(
 
 
 def record_on_visit(model: type[models.Model], *, visit: Visit, by, **fields) -> models.Model:
-    """Add a vital-signs reading, a note or a diagnosis to an open visit, attributed to `by`."""
+    """Add a vital-signs reading, a note or a diagnosis to an open visit, attributed to `by`.
+
+    A closed visit takes only notes, kept as amendments; anything else is a 409."""
     record = model(visit=visit, recorded_by=by, recorded_at=timezone.now(), **fields)
     record.full_clean(exclude=["visit"], validate_constraints=False)
     with transaction.atomic():
-        # Locking the visit makes "closed" final: nothing is added after the close commits.
-        Visit.objects.select_for_update().get(pk=visit.pk).ensure_open()
+        # Locking the visit makes "closed" final: nothing but an amendment is added after the close commits.
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        if locked.is_closed and issubclass(model, VisitNote):
+            record.is_amendment = True
+        else:
+            locked.ensure_open()
         try:
             with transaction.atomic():
                 record.save()

@@ -253,21 +253,21 @@ class VitalSignsSerializer(RecordSerializer):
 class ConsultationNoteSerializer(RecordSerializer):
     class Meta:
         model = ConsultationNote
-        fields = [*RECORD_FIELDS, "subjective", "objective", "assessment", "plan"]
+        fields = [*RECORD_FIELDS, "is_amendment", "subjective", "objective", "assessment", "plan"]
         read_only_fields = RECORD_FIELDS
 
 
 class NursingNoteSerializer(RecordSerializer):
     class Meta:
         model = NursingNote
-        fields = [*RECORD_FIELDS, "text"]
+        fields = [*RECORD_FIELDS, "is_amendment", "text"]
         read_only_fields = RECORD_FIELDS
 
 
 class CounselingNoteSerializer(RecordSerializer):
     class Meta:
         model = CounselingNote
-        fields = [*RECORD_FIELDS, "text"]
+        fields = [*RECORD_FIELDS, "is_amendment", "text"]
         read_only_fields = RECORD_FIELDS
 
 
