@@ -2,8 +2,9 @@
 
 from auditlog.registry import auditlog
 
+from .appointments import PatientAppointment
 from .patients import Allergy, ChronicCondition, CurrentMedication, Patient
-from .prescriptions import Medicine, Prescription, PrescriptionItem
+from .prescriptions import Dispensation, Medicine, Prescription, PrescriptionItem
 from .records import ConsultationNote, CounselingNote, Diagnosis, NursingNote, VitalSigns
 from .referrals import Referral, ReferralStatusChange
 from .visits import Visit, VisitStageChange
@@ -14,10 +15,12 @@ __all__ = [
     "ConsultationNote",
     "CounselingNote",
     "CurrentMedication",
+    "Dispensation",
     "Diagnosis",
     "Medicine",
     "NursingNote",
     "Patient",
+    "PatientAppointment",
     "Prescription",
     "PrescriptionItem",
     "Referral",
@@ -43,7 +46,9 @@ for _model in (
     Medicine,
     Prescription,
     PrescriptionItem,
+    Dispensation,
     Referral,
     ReferralStatusChange,
+    PatientAppointment,
 ):
     auditlog.register(_model)
