@@ -67,6 +67,15 @@ def test_receiving_the_same_batch_again_adds_to_it(item, van, inventory_manager)
     assert_ledger_agrees(second)
 
 
+def test_receiving_more_of_a_batch_at_another_price_costs_it_at_the_weighted_average(item, van, inventory_manager):
+    stock(item, van, 10, by=inventory_manager, batch_number="LOT1", unit_cost="1.00")
+    batch = stock(item, van, 30, by=inventory_manager, batch_number="LOT1", unit_cost="2.00")
+
+    batch.refresh_from_db()
+    assert batch.unit_cost == Decimal("1.7500")
+    assert list(batch.movements.order_by("pk").values_list("unit_cost", flat=True)) == [Decimal("1"), Decimal("2")]
+
+
 def test_receiving_a_known_batch_with_another_expiry_is_refused(item, van, inventory_manager):
     stock(item, van, 10, by=inventory_manager, batch_number="LOT1", days=100)
 
