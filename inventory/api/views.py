@@ -8,7 +8,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -536,7 +542,23 @@ class StockAlertViewSet(viewsets.ReadOnlyModelViewSet):
         OpenApiParameter("page", int),
         OpenApiParameter("per_page", int),
     ],
-    responses={200: s.UsageRowSerializer(many=True)},
+    responses={
+        200: inline_serializer(
+            "UsageReport",
+            {
+                "success": serializers.BooleanField(),
+                "data": s.UsageRowSerializer(many=True),
+                "pagination": inline_serializer(
+                    "UsagePagination",
+                    {name: serializers.IntegerField() for name in ("page", "per_page", "total", "pages")},
+                ),
+                "totals": inline_serializer(
+                    "UsageTotals",
+                    {"quantity": serializers.IntegerField(), "cost": serializers.DecimalField(14, 2)},
+                ),
+            },
+        )
+    },
 )
 class UsageView(APIView):
     """Consumption per item, per location, per month, and its cost at the unit cost of the
