@@ -362,3 +362,27 @@ def test_concurrent_transfers_both_ways_keep_the_ledger_and_never_deadlock(inven
     assert Batch.objects.filter(item=item).values_list("quantity", flat=True).order_by().count() == 2
     assert sum(Batch.objects.filter(item=item).values_list("quantity", flat=True)) == 50
     assert_ledger_agrees()
+
+
+@pytest.mark.concurrency
+@needs_real_locks
+@pytest.mark.django_db(transaction=True)
+def test_dispensing_in_a_van_while_the_store_restocks_it_keeps_every_count(inventory_manager, nurse):
+    item = ItemFactory(name="Losartan 50 mg tablet")
+    store = StockLocationFactory(code="STORE", name="Central Store", kind="central_store")
+    van = StockLocationFactory(code="VAN-04", name="Mobile Clinic 4")
+    in_store = stock(item, store, 20, by=inventory_manager, batch_number="LOS-1")
+    services.transfer(batch=in_store, to_location=van, quantity=10, by=inventory_manager)
+    stock(item, van, 5, by=inventory_manager, days=30, batch_number="LOS-0")
+
+    def work(index):
+        if index % 2:
+            return services.transfer(batch=in_store, to_location=van, quantity=1, by=inventory_manager)
+        return services.dispense(item=item, location=van, quantity=1, by=nurse)
+
+    results, errors = _run_in_threads(16, work)
+
+    assert (len(results), errors) == (16, [])
+    assert available_quantity(item=item, location=store) == 2
+    assert available_quantity(item=item, location=van) == 15
+    assert_ledger_agrees()
