@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clinical.choices import DiagnosisRank
+from polmed.exceptions import ConflictError
 
 from .visits import Visit
 
@@ -40,6 +41,9 @@ class RecordedDuringVisit(models.Model):
     class Meta:
         abstract = True
         ordering = ["recorded_at", "id"]
+
+    def check_against_visit(self) -> None:
+        """Rules that involve the visit's other records; called with the visit row locked."""
 
 
 class VitalSigns(RecordedDuringVisit):
@@ -232,6 +236,17 @@ class Diagnosis(RecordedDuringVisit):
 
     def __str__(self):
         return f"{self.code} {self.description}"
+
+    def check_against_visit(self) -> None:
+        # The conditional unique constraint is the last line where the database enforces it;
+        # MariaDB does not, so the rule is also checked here, under the visit's row lock.
+        if (
+            self.rank == DiagnosisRank.PRIMARY
+            and Diagnosis.objects.filter(visit_id=self.visit_id, rank=DiagnosisRank.PRIMARY).exists()
+        ):
+            raise ConflictError(
+                "This visit already has a primary diagnosis; add this one as secondary.", code="primary_diagnosis"
+            )
 
     def clean(self):
         try:
