@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
 from clinical.allergens import atc_class_for
@@ -80,6 +81,12 @@ class Patient(models.Model):
     @property
     def full_name(self) -> str:
         return str(self)
+
+    @property
+    def age(self) -> int:
+        today = timezone.localdate()
+        born = self.date_of_birth
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
     def clean(self):
         errors = {}

