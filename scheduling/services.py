@@ -13,7 +13,7 @@ from django.utils import timezone
 from stdnum.za import idnr
 
 from polmed.exceptions import ConflictError, RuleViolation
-from scheduling.choices import AppointmentStatus, BookingChannel, NotificationKind
+from scheduling.choices import AppointmentStatus, BookingChannel, NotificationKind, RouteStatus
 from scheduling.models import Appointment, AppointmentSlot, Location, Route, RouteStop, new_reference
 from scheduling.notifications import notify
 from scheduling.phones import normalize_phone
@@ -58,8 +58,8 @@ def book(
     """Book one seat in `slot` and send a confirmation once committed.
 
     Raises RuleViolation (400) for bad personal details and ConflictError (409) when the slot is
-    full, has started, is on a blocked day or on a route that is not active, or when this phone
-    number already holds a booking that day.
+    full, has started, is on a blocked day or on a route that is not active, or (staff bookings)
+    when this phone number already holds a booking that day.
     """
     first_name, last_name, phone, sa_id_number, medical_aid_number = _clean_person(
         first_name=first_name,
@@ -78,7 +78,9 @@ def book(
             raise ConflictError("This route is not taking bookings.", code="route_inactive")
         if slot.has_started():
             raise ConflictError("This appointment time has passed.", code="past")
-        if (
+        # Staff only: on the public channel this answer would tell a stranger that a phone
+        # number has a clinic appointment that day.
+        if channel == BookingChannel.STAFF and (
             Appointment.objects.holding_seats()
             .filter(slot__stop=stop, phone=phone)
             .exclude(status=AppointmentStatus.NEEDS_RESCHEDULING)
@@ -290,3 +292,15 @@ def unblock_day(stop: RouteStop, *, by=None) -> list[Appointment]:
             appointment.save(update_fields=["status", "status_changed_at", "status_changed_by"])
     stop.refresh_from_db()
     return restored
+
+
+def cancel_route(route: Route, *, by=None) -> list[Appointment]:
+    """Cancel a route: its status becomes cancelled and every clinic day from today on is blocked,
+    so its bookings are listed for rescheduling. Returns those bookings."""
+    affected = []
+    with transaction.atomic():
+        Route.objects.filter(pk=route.pk).update(status=RouteStatus.CANCELLED)
+        route.status = RouteStatus.CANCELLED
+        for stop in RouteStop.objects.filter(route=route, date__gte=timezone.localdate(), is_blocked=False):
+            affected += block_day(stop, reason="Route cancelled", by=by)
+    return affected
