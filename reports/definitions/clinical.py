@@ -71,7 +71,8 @@ class VisitsPerPeriod(Report):
     definition = (
         "Visits by the local clinic day they took place (the visit date the clinic records, Africa/"
         "Johannesburg), grouped by day, by week (Monday to Sunday) or by month. Patients: distinct people "
-        "seen in that period. Every period in the range is listed, empty ones with zero."
+        "seen in that period. Every period in the range is listed, empty ones with zero; a week or month "
+        "cut by the start or end of the range counts only its days inside the range."
     )
 
     def rows(self, filters):
