@@ -226,6 +226,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AssetStatusEnum": "inventory.choices.AssetStatus",
         "PurchaseOrderStatusEnum": "inventory.choices.PurchaseOrderStatus",
+        "RouteStatusEnum": "scheduling.choices.RouteStatus",
+        "AppointmentStatusEnum": "scheduling.choices.AppointmentStatus",
     },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
