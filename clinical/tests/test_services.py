@@ -86,3 +86,18 @@ def test_a_closed_visit_cannot_be_closed_again(nurse):
 
     with pytest.raises(ConflictError):
         visit.close(by=nurse)
+
+
+def test_formulary_entries_link_to_stock_items_by_name():
+    from clinical.formulary import link_to_stock_items
+    from clinical.models import Medicine
+    from inventory.models import Item
+
+    item = Item.objects.create(name="Amlodipine 5 mg tablet")
+    Item.objects.create(name="Amlodipine 10 mg tablet")
+
+    linked = link_to_stock_items(Medicine, Item)
+
+    assert linked == 2
+    assert medicine("Amlodipine", "5 mg").inventory_item == item
+    assert medicine("Paracetamol", "500 mg").inventory_item is None
