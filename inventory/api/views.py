@@ -173,7 +173,9 @@ class AssetViewSet(DuplicatesAreConflictsMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
             locked = Asset.objects.select_for_update().get(pk=asset.pk)
-            locked.transition_to(serializer.validated_data["status"], by=request.user, **_reason(serializer))
+            locked.transition_to(
+                serializer.validated_data["status"], by=request.user, reason=serializer.validated_data["reason"]
+            )
         return success(
             s.AssetSerializer(self.get_queryset().get(pk=asset.pk)).data,
             message=f"Asset is now {locked.get_status_display().lower()}",
@@ -184,10 +186,6 @@ class AssetViewSet(DuplicatesAreConflictsMixin, viewsets.ModelViewSet):
         asset = self.get_object()
         changes = AssetStatusChange.objects.filter(asset=asset).select_related("changed_by")
         return success(s.AssetStatusChangeSerializer(changes, many=True).data)
-
-
-def _reason(serializer):
-    return {"reason": serializer.validated_data.get("reason", "")}
 
 
 class AssetMaintenanceViewSet(viewsets.ModelViewSet):
@@ -240,14 +238,10 @@ class ItemViewSet(DuplicatesAreConflictsMixin, viewsets.ModelViewSet):
         return Item.objects.with_available_quantity(_location_param(self.request))
 
 
-def _with_available(queryset):
-    return queryset.with_available_quantity()
-
-
 class StockLevelViewSet(DuplicatesAreConflictsMixin, viewsets.ModelViewSet):
     """Reorder level and quantity per item per location, with what is there now."""
 
-    queryset = _with_available(StockLevel.objects.select_related("item", "location"))
+    queryset = StockLevel.objects.all()
     serializer_class = s.StockLevelSerializer
     filterset_class = StockLevelFilter
     search_fields = ["item__name", "location__name"]
@@ -265,7 +259,8 @@ class StockLevelViewSet(DuplicatesAreConflictsMixin, viewsets.ModelViewSet):
             raise Conflict(f"{location} already has a reorder level for {item}.")
 
     def get_queryset(self):
-        return _with_available(StockLevel.objects.select_related("item", "location"))
+        # Built per request: the usable-stock annotation depends on today's date.
+        return StockLevel.objects.select_related("item", "location").with_available_quantity()
 
 
 @extend_schema_view(

@@ -739,3 +739,46 @@ def test_transferring_an_expired_batch_is_a_409(manager_client, inventory_manage
 
     assert_error(response, 409, contains="expired")
     assert not Batch.objects.filter(location=store).exists()
+
+
+def test_an_order_with_the_same_item_on_two_lines_is_a_400_and_saves_nothing(manager_client, store):
+    supplier, item = SupplierFactory(), ItemFactory()
+
+    response = manager_client.post(
+        "/api/inventory/purchase-orders",
+        {
+            "supplier": supplier.pk,
+            "deliver_to": store.pk,
+            "lines": [{"item": item.pk, "quantity_ordered": 5}, {"item": item.pk, "quantity_ordered": 7}],
+        },
+        format="json",
+    )
+
+    assert "lines" in assert_error(response, 400)["details"]
+    assert PurchaseOrder.objects.count() == 0
+
+
+def test_the_lines_of_a_placed_order_cannot_be_changed(manager_client, store):
+    order = PurchaseOrderFactory(deliver_to=store)
+    line = PurchaseOrderLineFactory(order=order, quantity_ordered=10)
+    order.place()
+
+    response = manager_client.patch(
+        f"/api/inventory/purchase-orders/{order.pk}",
+        {"lines": [{"item": line.item_id, "quantity_ordered": 99}]},
+        format="json",
+    )
+
+    assert "lines" in assert_error(response, 400)["details"]
+    line.refresh_from_db()
+    assert line.quantity_ordered == 10
+
+
+def test_placing_an_order_without_lines_is_a_400(manager_client, store):
+    order = PurchaseOrderFactory(deliver_to=store)
+
+    response = manager_client.post(f"/api/inventory/purchase-orders/{order.pk}/place")
+
+    assert "lines" in assert_error(response, 400)["details"]
+    order.refresh_from_db()
+    assert order.status == PurchaseOrderStatus.DRAFT
