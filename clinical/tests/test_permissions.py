@@ -6,7 +6,16 @@ import pytest
 from django.utils import timezone
 
 from accounts.choices import Role
-from clinical.models import Prescription, PrescriptionItem
+from clinical.choices import DiagnosisRank
+from clinical.models import (
+    ConsultationNote,
+    CounselingNote,
+    Diagnosis,
+    NursingNote,
+    Prescription,
+    PrescriptionItem,
+    VitalSigns,
+)
 from clinical.tests.factories import PatientFactory, ReferralFactory, VisitFactory, medicine
 from polmed.testing import MATRIX_ARGS, Access, assert_access, matrix_cases, roles
 from scheduling.tests.factories import AppointmentFactory, AppointmentSlotFactory, RouteStopFactory
@@ -39,17 +48,23 @@ MATRIX = [
     Access("POST", "/api/visits/{visit}/advance", roles(D, N, C), {}),
     Access("POST", "/api/visits/{visit}/close", roles(D, N), {}),
     Access("GET", "/api/visits/{visit}/vital-signs", roles(D, N)),
+    Access("GET", "/api/visits/{visit}/vital-signs/{vital_signs}", roles(D, N)),
     Access("POST", "/api/visits/{visit}/vital-signs", roles(D, N), {"systolic_bp": 120, "diastolic_bp": 80}),
     Access("GET", "/api/visits/{visit}/soap-notes", roles(D, N)),
+    Access("GET", "/api/visits/{visit}/soap-notes/{soap_note}", roles(D, N)),
     Access("POST", "/api/visits/{visit}/soap-notes", roles(D), {"subjective": "Headache for 3 days"}),
     Access("GET", "/api/visits/{visit}/nursing-notes", roles(D, N)),
+    Access("GET", "/api/visits/{visit}/nursing-notes/{nursing_note}", roles(D, N)),
     Access("POST", "/api/visits/{visit}/nursing-notes", roles(D, N), {"text": "Triage: green"}),
     Access("GET", "/api/visits/{visit}/counseling-notes", roles(D, SW)),
+    Access("GET", "/api/visits/{visit}/counseling-notes/{counseling_note}", roles(D, SW)),
     Access("POST", "/api/visits/{visit}/counseling-notes", roles(SW), {"text": "Discussed support group"}),
     Access("GET", "/api/visits/{visit}/diagnoses", roles(D, N)),
+    Access("GET", "/api/visits/{visit}/diagnoses/{diagnosis}", roles(D, N)),
     Access("POST", "/api/visits/{visit}/diagnoses", roles(D), {"code": "I10", "rank": "primary"}),
     Access("GET", "/api/icd10?search=asthma", roles(D, N)),
     Access("GET", "/api/visits/{visit}/prescriptions", roles(D, N)),
+    Access("GET", "/api/visits/{visit}/prescriptions/{prescription}", roles(D, N)),
     Access(
         "POST",
         "/api/visits/{visit}/prescriptions",
@@ -57,6 +72,7 @@ MATRIX = [
         {"items": [{"medicine_id": "{paracetamol}", "dose": "1 g", "frequency": "6-hourly", "quantity": 20}]},
     ),
     Access("GET", "/api/formulary", roles(D, N, IM)),
+    Access("GET", "/api/formulary/{paracetamol}", roles(D, N, IM)),
     Access("PATCH", "/api/formulary/{paracetamol}", roles(IM), {"is_active": True}),
     Access("GET", "/api/patients/{patient}/referrals", roles(D, N, SW)),
     Access(
@@ -94,6 +110,20 @@ def test_role_matrix(client_for, access, role, allowed):
     paracetamol = medicine("Paracetamol", "500 mg")
     names = {"patient": patient.pk, "visit": visit.pk, "paracetamol": paracetamol.pk}
     wanted = access.path + json.dumps(access.payload)
+    # Records already on the visit, built only for the rows that read one of them.
+    records = {
+        "vital_signs": lambda: VitalSigns.objects.create(visit=visit, systolic_bp=128, diastolic_bp=82),
+        "soap_note": lambda: ConsultationNote.objects.create(visit=visit, subjective="Headache for 3 days"),
+        "nursing_note": lambda: NursingNote.objects.create(visit=visit, text="Triage: green"),
+        "counseling_note": lambda: CounselingNote.objects.create(visit=visit, text="Discussed support group"),
+        "diagnosis": lambda: Diagnosis.objects.create(
+            visit=visit, code="I10", description="Essential (primary) hypertension", rank=DiagnosisRank.PRIMARY
+        ),
+        "prescription": lambda: Prescription.objects.create(visit=visit),
+    }
+    for name, build in records.items():
+        if f"{{{name}}}" in wanted:
+            names[name] = build().pk
     if "{referral}" in wanted:
         names["referral"] = ReferralFactory(patient=patient).pk
     if "{item}" in wanted:

@@ -5,7 +5,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.choices import Role
+from inventory.choices import AlertKind, MaintenanceKind
+from inventory.models import StockAlert
 from inventory.tests.factories import (
+    AssetCategoryFactory,
     AssetFactory,
     ItemFactory,
     PurchaseOrderFactory,
@@ -33,11 +36,15 @@ MATRIX = [
     Access("PATCH", "/api/inventory/locations/{van}", MANAGERS, {"notes": "Garaged in Polokwane"}),
     Access("DELETE", "/api/inventory/locations/{empty_location}", MANAGERS),
     Access("GET", "/api/inventory/suppliers", MANAGERS),
+    Access("GET", "/api/inventory/suppliers/{supplier}", MANAGERS),
     Access("POST", "/api/inventory/suppliers", MANAGERS, {"name": "New Wholesaler"}),
     Access("PATCH", "/api/inventory/suppliers/{supplier}", MANAGERS, {"lead_time_days": 3}),
     Access("DELETE", "/api/inventory/suppliers/{supplier}", MANAGERS),
     Access("GET", "/api/inventory/asset-categories", FINANCE_READ),
     Access("POST", "/api/inventory/asset-categories", MANAGERS, {"name": "Cold chain"}),
+    Access("GET", "/api/inventory/asset-categories/{asset_category}", FINANCE_READ),
+    Access("PATCH", "/api/inventory/asset-categories/{asset_category}", MANAGERS, {"default_useful_life_years": 7}),
+    Access("DELETE", "/api/inventory/asset-categories/{asset_category}", MANAGERS),
     Access("GET", "/api/inventory/assets", FINANCE_READ),
     Access("GET", "/api/inventory/assets/{asset}", FINANCE_READ),
     Access("POST", "/api/inventory/assets", MANAGERS, {"asset_tag": "MED-X-1", "asset_name": "Glucometer"}),
@@ -52,13 +59,21 @@ MATRIX = [
         MANAGERS,
         {"asset": "{asset}", "kind": "inspection", "performed_on": str(timezone.localdate())},
     ),
+    Access("GET", "/api/inventory/asset-maintenance/{maintenance}", MANAGERS),
+    Access("PATCH", "/api/inventory/asset-maintenance/{maintenance}", MANAGERS, {"performed_by": "MedTech Services"}),
+    Access("DELETE", "/api/inventory/asset-maintenance/{maintenance}", MANAGERS),
     Access("GET", "/api/inventory/items", CLINICAL_READ),
     Access("GET", "/api/inventory/items/{item}", CLINICAL_READ),
     Access("POST", "/api/inventory/items", MANAGERS, {"name": "Ibuprofen 200 mg tablet"}),
     Access("PATCH", "/api/inventory/items/{item}", MANAGERS, {"default_reorder_level": 5}),
     Access("DELETE", "/api/inventory/items/{item}", MANAGERS),
     Access("GET", "/api/inventory/stock-levels", CLINICAL_READ),
+    Access("GET", "/api/inventory/stock-levels/{stock_level}", CLINICAL_READ),
+    Access(
+        "POST", "/api/inventory/stock-levels", MANAGERS, {"item": "{item}", "location": "{store}", "reorder_level": 20}
+    ),
     Access("PATCH", "/api/inventory/stock-levels/{stock_level}", MANAGERS, {"reorder_level": 3}),
+    Access("DELETE", "/api/inventory/stock-levels/{stock_level}", MANAGERS),
     Access("GET", "/api/inventory/batches", CLINICAL_READ),
     Access("GET", "/api/inventory/batches/{batch}", CLINICAL_READ),
     Access(
@@ -85,6 +100,9 @@ MATRIX = [
     Access("DELETE", "/api/inventory/movements/{movement}", NOBODY),
     Access("GET", "/api/inventory/purchase-orders", MANAGERS),
     Access("POST", "/api/inventory/purchase-orders", MANAGERS, {"supplier": "{supplier}", "deliver_to": "{store}"}),
+    Access("GET", "/api/inventory/purchase-orders/{order}", MANAGERS),
+    Access("PATCH", "/api/inventory/purchase-orders/{order}", MANAGERS, {"notes": "Deliver before the Limpopo route"}),
+    Access("DELETE", "/api/inventory/purchase-orders/{order}", MANAGERS),
     Access("POST", "/api/inventory/purchase-orders/{order}/place", MANAGERS),
     Access("POST", "/api/inventory/purchase-orders/{order}/cancel", MANAGERS),
     Access("POST", "/api/inventory/purchase-orders/{order}/receive", MANAGERS, {"lines": []}),
@@ -94,6 +112,7 @@ MATRIX = [
     Access("GET", "/api/inventory/alerts/maintenance", FINANCE_READ),
     Access("GET", "/api/inventory/alerts/warranty", FINANCE_READ),
     Access("GET", "/api/inventory/alerts/recorded", MANAGERS),
+    Access("GET", "/api/inventory/alerts/recorded/{alert}", MANAGERS),
     Access("GET", "/api/inventory/usage", FINANCE_READ),
 ]
 
@@ -110,12 +129,22 @@ def test_role_matrix(client_for, inventory_manager, access, role, allowed):
     batch = stock(item, van, 10, by=inventory_manager)
     order = PurchaseOrderFactory(deliver_to=store)
     PurchaseOrderLineFactory(order=order)
+    asset = AssetFactory(location=van)
+    maintenance = asset.record_maintenance(
+        kind=MaintenanceKind.INSPECTION, performed_on=timezone.localdate(), by=inventory_manager
+    )
+    alert = StockAlert.objects.create(
+        key=f"expiry:batch:{batch.pk}", kind=AlertKind.EXPIRY, location=van, item=item, batch=batch, message="Expiring"
+    )
     names = {
         "store": store.pk,
         "van": van.pk,
         "empty_location": StockLocationFactory().pk,
         "supplier": SupplierFactory().pk,
-        "asset": AssetFactory(location=van).pk,
+        "asset": asset.pk,
+        "asset_category": AssetCategoryFactory(name="Patient monitoring").pk,
+        "maintenance": maintenance.pk,
+        "alert": alert.pk,
         "item": item.pk,
         "stock_level": StockLevelFactory(item=item, location=van).pk,
         "batch": batch.pk,

@@ -84,6 +84,7 @@ MATRIX = [
     Access("GET", "/api/appointments/available", frozenset(Role)),
     Access("POST", "/api/appointments/book", frozenset(Role), {"slot_id": 0}),
     Access("GET", "/api/appointments/lookup?reference=X&phone=0821234567", frozenset(Role)),
+    Access("POST", "/api/appointments/lookup", frozenset(Role), {"reference": "X", "phone": "0821234567"}),
     Access("POST", "/api/appointments/cancel", frozenset(Role), {"reference": "X", "phone": "0821234567"}),
 ]
 
