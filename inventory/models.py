@@ -216,6 +216,20 @@ class Asset(models.Model):
         self.save(update_fields=["status", "updated_at"])
         return change
 
+    def refresh_due_dates(self) -> None:
+        """Next calibration and service dates come from the latest record of each kind, so that
+        correcting or deleting a record moves them too."""
+        latest = {
+            kind: self.maintenance_records.filter(kind=kind).order_by("-performed_on", "-pk").first()
+            for kind in (MaintenanceKind.CALIBRATION, MaintenanceKind.PREVENTIVE)
+        }
+        calibration, service = latest[MaintenanceKind.CALIBRATION], latest[MaintenanceKind.PREVENTIVE]
+        if calibration is not None:
+            self.next_calibration_due = calibration.next_due_date
+        if service is not None and service.next_due_date:
+            self.next_maintenance_due = service.next_due_date
+        self.save(update_fields=["next_calibration_due", "next_maintenance_due", "updated_at"])
+
     def record_maintenance(self, *, kind: str, performed_on: date, by, **fields) -> "AssetMaintenance":
         """Record a service or calibration and move the asset's next-due date on."""
         record = AssetMaintenance(asset=self, kind=kind, performed_on=performed_on, recorded_by=by, **fields)
@@ -223,12 +237,7 @@ class Asset(models.Model):
             record.next_due_date = performed_on + timedelta(days=self.calibration_interval_days)
         record.full_clean()
         record.save()
-        if kind == MaintenanceKind.CALIBRATION:
-            self.next_calibration_due = record.next_due_date
-            self.save(update_fields=["next_calibration_due", "updated_at"])
-        elif kind == MaintenanceKind.PREVENTIVE and record.next_due_date:
-            self.next_maintenance_due = record.next_due_date
-            self.save(update_fields=["next_maintenance_due", "updated_at"])
+        self.refresh_due_dates()
         return record
 
 

@@ -206,6 +206,17 @@ class AssetMaintenanceViewSet(viewsets.ModelViewSet):
             record = Asset.objects.select_for_update().get(pk=asset.pk).record_maintenance(by=request.user, **data)
         return created(self.get_serializer(record).data, message="Maintenance record created successfully")
 
+    @transaction.atomic
+    def perform_update(self, serializer):
+        record = serializer.save()
+        Asset.objects.select_for_update().get(pk=record.asset_id).refresh_due_dates()
+
+    @transaction.atomic
+    def perform_destroy(self, instance):
+        asset_id = instance.asset_id
+        instance.delete()
+        Asset.objects.select_for_update().get(pk=asset_id).refresh_due_dates()
+
 
 def _location_param(request):
     """?location=<id> as a StockLocation, or None; 400 when it does not exist."""

@@ -1,5 +1,5 @@
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -227,6 +227,33 @@ def test_recording_a_calibration_sets_the_next_due_date_from_the_interval(manage
     asset.refresh_from_db()
     assert asset.next_calibration_due == TODAY + timedelta(days=180)
     assert response.json()["data"]["next_due_date"] == str(TODAY + timedelta(days=180))
+
+
+def test_correcting_or_deleting_a_calibration_moves_the_asset_due_date(manager_client):
+    asset = AssetFactory(calibration_interval_days=180)
+    earlier = manager_client.post(
+        "/api/inventory/asset-maintenance",
+        {"asset": asset.pk, "kind": "calibration", "performed_on": str(TODAY - timedelta(days=200))},
+        format="json",
+    ).json()["data"]
+    latest = manager_client.post(
+        "/api/inventory/asset-maintenance",
+        {"asset": asset.pk, "kind": "calibration", "performed_on": str(TODAY)},
+        format="json",
+    ).json()["data"]
+
+    corrected = manager_client.patch(
+        f"/api/inventory/asset-maintenance/{latest['id']}",
+        {"next_due_date": str(TODAY + timedelta(days=90))},
+        format="json",
+    )
+    assert corrected.status_code == 200, corrected.content
+    asset.refresh_from_db()
+    assert asset.next_calibration_due == TODAY + timedelta(days=90)
+
+    assert manager_client.delete(f"/api/inventory/asset-maintenance/{latest['id']}").status_code == 204
+    asset.refresh_from_db()
+    assert asset.next_calibration_due == date.fromisoformat(earlier["next_due_date"])
 
 
 def test_maintenance_with_a_next_due_date_before_it_was_done_is_refused(manager_client):
