@@ -1,0 +1,36 @@
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_staff_log_in_in_a_real_browser_and_see_the_navigation(page, url, log_in, nurse, screenshot):
+    page.goto(url("/login/"))
+    screenshot("login")
+
+    log_in(nurse)
+
+    assert page.get_by_role("navigation", name="Main").is_visible()
+    assert page.get_by_text(nurse.role.label).first.is_visible()
+
+
+def test_a_wrong_password_shows_the_error_next_to_the_form(page, url, nurse):
+    page.goto(url("/login/"))
+    page.get_by_label("Email").fill(nurse.email)
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Log in").click()
+
+    assert page.get_by_role("alert").is_visible()
+    assert "/login/" in page.url
+
+
+def test_the_login_form_works_with_the_keyboard_alone(page, url, log_in, nurse):
+    page.goto(url("/login/"))
+    assert page.evaluate("document.activeElement.name") == "username"
+
+    page.keyboard.type(nurse.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type("correct-horse-battery-staple")
+    page.keyboard.press("Enter")
+    page.wait_for_url(url("/"))
+
+    assert page.get_by_role("button", name="Log out").is_visible()
