@@ -1,0 +1,173 @@
+"""Pages: public booking (no login) and the staff appointment pages.
+
+Booking, cancelling and every rule behind them are `scheduling.services`; these views only
+translate forms to service calls and errors back to messages next to the fields.
+"""
+
+import datetime
+from itertools import groupby
+from types import SimpleNamespace
+
+from django.db.models import F, Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from rest_framework.throttling import ScopedRateThrottle
+
+from polmed.exceptions import ConflictError, RuleViolation
+from polmed.web import add_domain_error
+from scheduling import services
+from scheduling.choices import BookingChannel
+from scheduling.forms import FindSlotsForm, ManageBookingForm, PublicBookingForm
+from scheduling.models import Appointment, AppointmentSlot, Location
+from scheduling.phones import try_normalize_phone
+
+BOOKED_SESSION_KEY = "public_booking"
+MANAGED_SESSION_KEY = "public_booking_managed"
+NEXT_DAYS = 14
+
+
+def _throttled(request) -> bool:
+    """Public writes and look-ups share the API's public rate limit, per address."""
+    throttle = ScopedRateThrottle()
+    return not throttle.allow_request(request, SimpleNamespace(throttle_scope="public"))
+
+
+def _too_many(request):
+    return HttpResponse(
+        render_to_string("scheduling/public/too_many.html", request=request), status=429, headers={"Retry-After": "60"}
+    )
+
+
+def _available_in(province: str):
+    return AppointmentSlot.objects.available().filter(stop__location__province=province, stop__location__is_active=True)
+
+
+def book_start(request):
+    """Step 1 and 2: choose a province, a date and (optionally) a location, and see the free times."""
+    data = request.GET if request.GET else None
+    province = request.GET.get("province", "")
+    locations = Location.objects.filter(province=province, is_active=True) if province else Location.objects.none()
+    form = FindSlotsForm(data, locations=locations, initial={"date": timezone.localdate()})
+    context = {"form": form, "searched": False}
+    if data is not None and form.is_valid():
+        province, date, location = (form.cleaned_data[k] for k in ("province", "date", "location"))
+        slots = _available_in(province).filter(stop__date=date)
+        if location:
+            slots = slots.filter(stop__location=location)
+        slots = slots.select_related("stop__location", "stop__route").order_by(
+            "stop__location__name", "stop__start_time", "stop_id", "start_time"
+        )
+        stops = [
+            SimpleNamespace(stop=stop, slots=list(group)) for stop, group in groupby(slots, key=lambda slot: slot.stop)
+        ]
+        other_days = (
+            _available_in(province)
+            .filter(stop__date__gt=timezone.localdate() - datetime.timedelta(days=1))
+            .filter(stop__date__lte=date + datetime.timedelta(days=NEXT_DAYS))
+            .exclude(stop__date=date)
+            .values("stop__date")
+            .annotate(free=Sum(F("capacity") - F("booked_count")))
+            .order_by("stop__date")
+        )
+        if location:
+            other_days = other_days.filter(stop__location=location)
+        context.update(searched=True, stops=stops, other_days=other_days, province=province, date=date)
+    return render(request, "scheduling/public/book.html", context)
+
+
+def book_slot(request, slot_id: int):
+    """Step 3: name and phone for the chosen time; the service books it or says why not."""
+    slot = get_object_or_404(AppointmentSlot.objects.select_related("stop__location", "stop__route"), pk=slot_id)
+    form = PublicBookingForm(request.POST or None)
+    if request.method == "POST":
+        if _throttled(request):
+            return _too_many(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                appointment = services.book(
+                    slot=slot,
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    phone=data["phone"],
+                    sa_id_number=data["sa_id_number"],
+                    medical_aid_number=data["medical_aid_number"],
+                    email=data["email"],
+                    channel=BookingChannel.PUBLIC,
+                )
+            except (RuleViolation, ConflictError) as exc:
+                add_domain_error(form, exc)
+            else:
+                request.session[BOOKED_SESSION_KEY] = appointment.pk
+                return redirect("scheduling:book-confirmation")
+    return render(request, "scheduling/public/book_slot.html", {"form": form, "slot": slot})
+
+
+def _session_appointment(request, key: str):
+    pk = request.session.get(key)
+    if pk is None:
+        return None
+    return Appointment.objects.select_related("slot__stop__location", "slot__stop__route").filter(pk=pk).first()
+
+
+def book_confirmation(request):
+    """The reference, shown once to the browser that made the booking (never by a guessable URL)."""
+    appointment = _session_appointment(request, BOOKED_SESSION_KEY)
+    if appointment is None:
+        return redirect("scheduling:book")
+    response = render(request, "scheduling/public/confirmation.html", {"appointment": appointment})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def manage_booking(request):
+    """Look a booking up with its reference and phone number together; then it may be cancelled."""
+    form = ManageBookingForm(request.POST or None)
+    appointment = None
+    if request.method == "POST":
+        if _throttled(request):
+            return _too_many(request)
+        if form.is_valid():
+            phone = try_normalize_phone(form.cleaned_data["phone"])
+            appointment = (
+                Appointment.objects.for_reference(form.cleaned_data["reference"], phone)
+                .select_related("slot__stop__location", "slot__stop__route")
+                .first()
+                if phone
+                else None
+            )
+            if appointment is None:
+                # One message for either part being wrong: the page must not confirm a reference exists.
+                form.add_error(None, "We could not find a booking with that reference and phone number.")
+                request.session.pop(MANAGED_SESSION_KEY, None)
+            else:
+                request.session[MANAGED_SESSION_KEY] = appointment.pk
+    response = render(request, "scheduling/public/manage.html", {"form": form, "appointment": appointment})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def cancel_booking(request):
+    """Cancel the booking this browser just looked up with its reference and phone."""
+    appointment = _session_appointment(request, MANAGED_SESSION_KEY)
+    if appointment is None:
+        return redirect("scheduling:book-manage")
+    try:
+        services.cancel(appointment)
+    except ConflictError as exc:
+        response = render(
+            request,
+            "scheduling/public/manage.html",
+            {"form": ManageBookingForm(), "appointment": appointment, "cancel_error": exc.message},
+            status=409,
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    request.session.pop(MANAGED_SESSION_KEY, None)
+    response = render(request, "scheduling/public/cancelled.html", {"appointment": appointment})
+    response["Cache-Control"] = "no-store"
+    return response
