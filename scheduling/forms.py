@@ -35,6 +35,7 @@ class FindSlotsForm(forms.Form):
         super().__init__(*args, **kwargs)
         if locations is not None:
             self.fields["location"].queryset = locations
+            self.fields["location"].help_text = ""
 
     def clean_date(self):
         date = self.cleaned_data["date"]
