@@ -11,3 +11,9 @@ urlpatterns = [
     path("book/manage/", views.manage_booking, name="book-manage"),
     path("book/manage/cancel/", views.cancel_booking, name="book-cancel"),
 ]
+
+urlpatterns += [
+    path("appointments/", views.appointment_days, name="appointment-list"),
+    path("appointments/days/<int:stop_id>/", views.stop_appointments, name="stop-appointments"),
+    path("appointments/<int:appointment_id>/no-show/", views.appointment_no_show, name="appointment-no-show"),
+]

@@ -5,9 +5,11 @@ translate forms to service calls and errors back to messages next to the fields.
 """
 
 import datetime
+from collections import Counter
 from itertools import groupby
 from types import SimpleNamespace
 
+from django.contrib import messages
 from django.db.models import F, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,11 +19,11 @@ from django.views.decorators.http import require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
 from polmed.exceptions import ConflictError, RuleViolation
-from polmed.web import add_domain_error
+from polmed.web import add_domain_error, audit_reads, patient_data, staff_page
 from scheduling import services
-from scheduling.choices import BookingChannel
+from scheduling.choices import AppointmentStatus, BookingChannel
 from scheduling.forms import FindSlotsForm, ManageBookingForm, PublicBookingForm
-from scheduling.models import Appointment, AppointmentSlot, Location
+from scheduling.models import Appointment, AppointmentSlot, Location, RouteStop
 from scheduling.phones import try_normalize_phone
 
 BOOKED_SESSION_KEY = "public_booking"
@@ -171,3 +173,68 @@ def cancel_booking(request):
     response = render(request, "scheduling/public/cancelled.html", {"appointment": appointment})
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- Staff pages -------------------------------------------------------------------------------
+
+
+def _day_from(request) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+@staff_page("scheduling.view_appointment")
+def appointment_days(request):
+    """Clinic days on a date (today by default), to pick the one whose bookings to open."""
+    day = _day_from(request)
+    stops = (
+        RouteStop.objects.on(day)
+        .select_related("route__mobile_unit", "location")
+        .annotate(booked=Sum("slots__booked_count"), capacity=Sum("slots__capacity"))
+        .order_by("location__province", "location__name")
+    )
+    context = {
+        "day": day,
+        "stops": stops,
+        "previous_day": day - datetime.timedelta(days=1),
+        "next_day": day + datetime.timedelta(days=1),
+    }
+    return render(request, "scheduling/appointment_days.html", context)
+
+
+@staff_page("scheduling.view_appointment")
+@patient_data
+def stop_appointments(request, stop_id: int):
+    """One clinic day's bookings in time order, with check-in and no-show."""
+    stop = get_object_or_404(RouteStop.objects.select_related("route__mobile_unit", "location"), pk=stop_id)
+    appointments = list(
+        Appointment.objects.filter(slot__stop=stop).select_related("slot").order_by("slot__start_time", "last_name")
+    )
+    audit_reads(request, appointments)
+    counts = Counter(appointment.status for appointment in appointments)
+    context = {
+        "stop": stop,
+        "appointments": appointments,
+        "counts": [(status.label, counts.get(status.value, 0)) for status in AppointmentStatus],
+        "can_change": request.user.has_perm("scheduling.change_appointment"),
+    }
+    return render(request, "scheduling/stop_appointments.html", context)
+
+
+def _appointment_action(request, appointment_id: int, action: str, done: str):
+    appointment = get_object_or_404(Appointment.objects.select_related("slot__stop"), pk=appointment_id)
+    try:
+        getattr(appointment, action)(by=request.user)
+    except (ConflictError, RuleViolation) as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{appointment.first_name} {appointment.last_name}: {done}.")
+    return redirect("scheduling:stop-appointments", stop_id=appointment.slot.stop_id)
+
+
+@require_POST
+@staff_page("scheduling.change_appointment")
+def appointment_no_show(request, appointment_id: int):
+    return _appointment_action(request, appointment_id, "mark_no_show", "marked as no-show")
