@@ -31,6 +31,50 @@ ROLE_PERMISSIONS: dict[str, dict[Role, list[str]]] = {
         Role.FINANCE: [],
         Role.VIEWER: [],
     },
+    "inventory": {
+        Role.DOCTOR: [
+            # Clinicians see what is in their van: items, batches, stock levels, the locations.
+            *perms("inventory.item", VIEW),
+            *perms("inventory.batch", VIEW),
+            *perms("inventory.stocklevel", VIEW),
+            *perms("inventory.stocklocation", VIEW),
+        ],
+        Role.NURSE: [
+            # Clinicians see what is in their van: items, batches, stock levels, the locations.
+            *perms("inventory.item", VIEW),
+            *perms("inventory.batch", VIEW),
+            *perms("inventory.stocklevel", VIEW),
+            *perms("inventory.stocklocation", VIEW),
+        ],
+        Role.CLERK: [],
+        Role.SOCIAL_WORKER: [],
+        Role.INVENTORY_MANAGER: [
+            *perms("inventory.stocklocation", *CRUD),
+            *perms("inventory.supplier", *CRUD),
+            *perms("inventory.assetcategory", *CRUD),
+            *perms("inventory.asset", *CRUD),
+            *perms("inventory.assetmaintenance", *CRUD),
+            *perms("inventory.assetstatuschange", VIEW),
+            *perms("inventory.item", *CRUD),
+            *perms("inventory.stocklevel", *CRUD),
+            *perms("inventory.batch", *CRUD),
+            # The ledger is read-only for everyone: movements are written by the stock service only.
+            *perms("inventory.stockmovement", VIEW),
+            "inventory.view_usage",
+            *perms("inventory.purchaseorder", *CRUD),
+            "inventory.receive_purchaseorder",
+            *perms("inventory.purchaseorderline", *CRUD),
+            *perms("inventory.stockalert", VIEW),
+        ],
+        Role.FINANCE: [
+            # Usage and cost, and asset book values; no writes.
+            "inventory.view_usage",
+            *perms("inventory.asset", VIEW),
+            *perms("inventory.assetcategory", VIEW),
+            *perms("inventory.stocklocation", VIEW),
+        ],
+        Role.VIEWER: [],
+    },
 }
 
 
