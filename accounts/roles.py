@@ -75,6 +75,51 @@ ROLE_PERMISSIONS: dict[str, dict[Role, list[str]]] = {
         ],
         Role.VIEWER: [],
     },
+    "scheduling": {
+        # Clinic teams see where the van goes and make and manage bookings; administrators plan
+        # routes, stops and slots, and block days. Bookings hold names and phone numbers, so
+        # inventory, finance and viewers get none of them.
+        Role.DOCTOR: [
+            *perms("scheduling.location", VIEW),
+            *perms("scheduling.mobileunit", VIEW),
+            *perms("scheduling.route", VIEW),
+            *perms("scheduling.routestop", VIEW),
+            *perms("scheduling.appointmentslot", VIEW),
+            *perms("scheduling.appointment", VIEW, ADD, CHANGE),
+        ],
+        Role.NURSE: [
+            *perms("scheduling.location", VIEW),
+            *perms("scheduling.mobileunit", VIEW),
+            *perms("scheduling.route", VIEW),
+            *perms("scheduling.routestop", VIEW),
+            *perms("scheduling.appointmentslot", VIEW),
+            *perms("scheduling.appointment", VIEW, ADD, CHANGE),
+        ],
+        Role.CLERK: [
+            *perms("scheduling.location", VIEW),
+            *perms("scheduling.mobileunit", VIEW),
+            *perms("scheduling.route", VIEW),
+            *perms("scheduling.routestop", VIEW),
+            *perms("scheduling.appointmentslot", VIEW),
+            *perms("scheduling.appointment", VIEW, ADD, CHANGE),
+        ],
+        Role.SOCIAL_WORKER: [
+            *perms("scheduling.location", VIEW),
+            *perms("scheduling.route", VIEW),
+            *perms("scheduling.routestop", VIEW),
+            *perms("scheduling.appointmentslot", VIEW),
+            *perms("scheduling.appointment", VIEW),
+        ],
+        # Vans are stock locations: the inventory manager sees them and where they are going.
+        Role.INVENTORY_MANAGER: [
+            *perms("scheduling.location", VIEW),
+            *perms("scheduling.mobileunit", VIEW),
+            *perms("scheduling.route", VIEW),
+            *perms("scheduling.routestop", VIEW),
+        ],
+        Role.FINANCE: [],
+        Role.VIEWER: [],
+    },
 }
 
 

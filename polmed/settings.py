@@ -213,6 +213,11 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a `status`; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "RouteStatusEnum": "scheduling.choices.RouteStatus",
+        "AppointmentStatusEnum": "scheduling.choices.AppointmentStatus",
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",
     "PREPROCESSING_HOOKS": ["polmed.api.spec_paths_hook"],
