@@ -120,6 +120,69 @@ ROLE_PERMISSIONS: dict[str, dict[Role, list[str]]] = {
         Role.FINANCE: [],
         Role.VIEWER: [],
     },
+    "clinical": {
+        # Doctors: everything clinical, including reading counseling notes and allergy overrides.
+        Role.DOCTOR: [
+            *perms("clinical.patient", VIEW, ADD, CHANGE),
+            *perms("clinical.visit", VIEW, ADD, CHANGE),
+            "clinical.advance_from_registration",
+            "clinical.advance_from_assessment",
+            "clinical.advance_from_consultation",
+            "clinical.advance_from_counseling",
+            "clinical.close_visit",
+            *perms("clinical.visitstagechange", VIEW),
+            *perms("clinical.vitalsigns", VIEW, ADD),
+            *perms("clinical.consultationnote", VIEW, ADD),
+            *perms("clinical.nursingnote", VIEW, ADD),
+            *perms("clinical.counselingnote", VIEW),
+            *perms("clinical.diagnosis", VIEW, ADD),
+            *perms("clinical.medicine", VIEW),
+            *perms("clinical.prescription", VIEW, ADD),
+            *perms("clinical.prescriptionitem", VIEW),
+            "clinical.override_allergy",
+            *perms("clinical.referral", VIEW, ADD, CHANGE),
+        ],
+        # Nurses: registration, assessment and dispensing; they read, never write, SOAP notes,
+        # diagnoses and prescriptions.
+        Role.NURSE: [
+            *perms("clinical.patient", VIEW, ADD, CHANGE),
+            *perms("clinical.visit", VIEW, ADD, CHANGE),
+            "clinical.advance_from_registration",
+            "clinical.advance_from_assessment",
+            "clinical.advance_from_counseling",
+            "clinical.close_visit",
+            *perms("clinical.visitstagechange", VIEW),
+            *perms("clinical.vitalsigns", VIEW, ADD),
+            *perms("clinical.consultationnote", VIEW),
+            *perms("clinical.nursingnote", VIEW, ADD),
+            *perms("clinical.diagnosis", VIEW),
+            *perms("clinical.medicine", VIEW),
+            *perms("clinical.prescription", VIEW),
+            *perms("clinical.prescriptionitem", VIEW),
+            *perms("clinical.referral", VIEW),
+        ],
+        # Clerks: registration (with the conditions, allergies and medications patients report),
+        # opening visits and booking; no clinical records at all.
+        Role.CLERK: [
+            *perms("clinical.patient", VIEW, ADD, CHANGE),
+            *perms("clinical.visit", VIEW, ADD, CHANGE),
+            "clinical.advance_from_registration",
+            *perms("clinical.visitstagechange", VIEW),
+        ],
+        # Social workers: read patients and visits; counseling notes and referrals.
+        Role.SOCIAL_WORKER: [
+            *perms("clinical.patient", VIEW),
+            *perms("clinical.visit", VIEW),
+            "clinical.advance_from_counseling",
+            *perms("clinical.visitstagechange", VIEW),
+            *perms("clinical.counselingnote", VIEW, ADD),
+            *perms("clinical.referral", VIEW, ADD, CHANGE),
+        ],
+        # The formulary is not patient data: inventory managers link its entries to stock items.
+        Role.INVENTORY_MANAGER: [*perms("clinical.medicine", VIEW, CHANGE)],
+        Role.FINANCE: [],
+        Role.VIEWER: [],
+    },
 }
 
 

@@ -1,0 +1,177 @@
+"""Clinical workflows, called alike by the API, the staff pages and the admin.
+
+Each function takes keyword arguments, runs in one transaction, and raises
+`polmed.exceptions.ConflictError` (409), `RuleViolation` or Django's `ValidationError` (400)
+or `PermissionDenied` (403) instead of saving half a change.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from clinical.choices import ReferralStatus, VisitStage
+from clinical.models import (
+    Medicine,
+    Patient,
+    Prescription,
+    PrescriptionItem,
+    Referral,
+    ReferralStatusChange,
+    Visit,
+    VisitStageChange,
+)
+from clinical.models.prescriptions import allergy_conflict
+from polmed.exceptions import ConflictError, RuleViolation
+
+PATIENT_FIELDS = {f.name for f in Patient._meta.concrete_fields} - {"id", "created_by", "created_at", "updated_at"}
+
+
+def _duplicate_conflict(existing: Patient) -> ConflictError:
+    return ConflictError(
+        f"This patient is already registered as patient #{existing.pk} ({existing.full_name}); "
+        "open that record instead of registering again.",
+        code="duplicate_patient",
+    )
+
+
+def _save_patient(patient: Patient, *, conditions, allergies, medications) -> Patient:
+    patient.full_clean(validate_unique=False)
+    existing = patient.duplicate_of()
+    if existing is not None:
+        raise _duplicate_conflict(existing)
+    try:
+        with transaction.atomic():
+            patient.save()
+            patient.set_health_lists(conditions=conditions, allergies=allergies, medications=medications)
+    except IntegrityError as error:
+        # Two clerks registering the same person at the same moment: the unique index decides.
+        existing = patient.duplicate_of()
+        if existing is not None:
+            raise _duplicate_conflict(existing) from error
+        raise
+    return patient
+
+
+def register_patient(*, by, conditions=(), allergies=(), medications=(), **fields) -> Patient:
+    """Register a new patient with the conditions, allergies and medicines they report."""
+    unknown = set(fields) - PATIENT_FIELDS
+    if unknown:
+        raise RuleViolation(f"Unknown patient fields: {', '.join(sorted(unknown))}.")
+    patient = Patient(created_by=by, **fields)
+    return _save_patient(patient, conditions=conditions, allergies=allergies, medications=medications)
+
+
+def update_patient(patient: Patient, *, by, conditions=None, allergies=None, medications=None, **fields) -> Patient:
+    """Correct a patient's details; lists given replace the recorded ones, lists omitted stay."""
+    unknown = set(fields) - PATIENT_FIELDS
+    if unknown:
+        raise RuleViolation(f"Unknown patient fields: {', '.join(sorted(unknown))}.")
+    for name, value in fields.items():
+        setattr(patient, name, value)
+    return _save_patient(patient, conditions=conditions, allergies=allergies, medications=medications)
+
+
+def open_visit(
+    *,
+    patient: Patient,
+    by,
+    visit_type: str,
+    chief_complaint: str = "",
+    visit_date=None,
+    visit_time=None,
+    route=None,
+    location=None,
+) -> Visit:
+    """Open a visit at the registration stage (the first stage change records who opened it)."""
+    now = timezone.now()
+    visit = Visit(
+        patient=patient,
+        visit_type=visit_type,
+        chief_complaint=chief_complaint,
+        visit_date=visit_date or timezone.localdate(),
+        visit_time=visit_time or timezone.localtime(now).time().replace(second=0, microsecond=0),
+        route=route,
+        location=location,
+        stage=VisitStage.REGISTRATION,
+        stage_entered_at=now,
+        created_by=by,
+    )
+    visit.full_clean()
+    with transaction.atomic():
+        visit.save()
+        VisitStageChange.objects.create(
+            visit=visit, from_stage="", to_stage=VisitStage.REGISTRATION, changed_by=by, changed_at=now
+        )
+    return visit
+
+
+def record_on_visit(model: type[models.Model], *, visit: Visit, by, **fields) -> models.Model:
+    """Add a vital-signs reading, a note or a diagnosis to an open visit, attributed to `by`."""
+    record = model(visit=visit, recorded_by=by, recorded_at=timezone.now(), **fields)
+    record.full_clean(exclude=["visit"], validate_constraints=False)
+    with transaction.atomic():
+        # Locking the visit makes "closed" final: nothing is added after the close commits.
+        Visit.objects.select_for_update().get(pk=visit.pk).ensure_open()
+        try:
+            with transaction.atomic():
+                record.save()
+        except IntegrityError as error:
+            raise ConflictError("This visit already has a primary diagnosis; add this one as secondary.") from error
+    return record
+
+
+def prescribe(*, visit: Visit, by, items: list[dict], notes: str = "") -> Prescription:
+    """Write a prescription. An item whose drug class matches a recorded allergy is refused (409)
+    unless it carries an `override_reason` from someone allowed to override."""
+    if not items:
+        raise RuleViolation("A prescription needs at least one medicine.", field="items")
+    allergies = list(visit.patient.allergies.all())
+    rows = []
+    for index, item in enumerate(items):
+        medicine: Medicine = item["medicine"]
+        if not medicine.is_active:
+            raise RuleViolation(f"{medicine} is no longer on the formulary.", field=f"items.{index}.medicine")
+        warning = allergy_conflict(allergies, medicine)
+        reason = (item.get("override_reason") or "").strip()
+        if warning and not reason:
+            raise ConflictError(
+                f"{warning} Prescribing it needs a doctor's override with a reason (override_reason).",
+                code="allergy",
+            )
+        if warning and not by.has_perm("clinical.override_allergy"):
+            raise PermissionDenied("Only a doctor may override an allergy warning.")
+        rows.append(
+            PrescriptionItem(
+                medicine=medicine,
+                dose=item["dose"],
+                frequency=item["frequency"],
+                duration=item.get("duration", ""),
+                quantity=item["quantity"],
+                instructions=item.get("instructions", ""),
+                allergy_warning=warning[:200] if warning else "",
+                override_reason=reason if warning else "",
+                overridden_by=by if warning else None,
+            )
+        )
+    with transaction.atomic():
+        Visit.objects.select_for_update().get(pk=visit.pk).ensure_open()
+        prescription = Prescription.objects.create(visit=visit, prescribed_by=by, notes=notes)
+        for row in rows:
+            row.prescription = prescription
+            row.full_clean()
+            row.save()
+    return prescription
+
+
+def refer(*, patient: Patient, by, visit: Visit | None = None, **fields) -> Referral:
+    """Refer a patient on; the referral starts as pending with the first step of its trail."""
+    if visit is not None and visit.patient_id != patient.pk:
+        raise RuleViolation("That visit belongs to another patient.", field="visit_id")
+    referral = Referral(patient=patient, visit=visit, created_by=by, **fields)
+    referral.full_clean()
+    with transaction.atomic():
+        referral.save()
+        ReferralStatusChange.objects.create(
+            referral=referral, from_status="", to_status=ReferralStatus.PENDING, changed_by=by
+        )
+    return referral

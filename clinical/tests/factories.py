@@ -1,0 +1,60 @@
+import datetime
+
+import factory
+from stdnum import luhn
+
+from clinical.choices import Gender, ReferralType, VisitStage, VisitType
+from clinical.models import Medicine, Patient, Referral, Visit
+
+
+def sa_id_number(date_of_birth: datetime.date, *, male: bool, sequence: int = 0, citizen: bool = True) -> str:
+    """A valid SA ID number for this birth date and gender (Luhn check digit included)."""
+    gender_digits = (5000 if male else 0) + sequence % 5000
+    base = f"{date_of_birth:%y%m%d}{gender_digits:04d}{0 if citizen else 1}8"
+    return base + luhn.calc_check_digit(base)
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    first_name = factory.Sequence(lambda n: f"Thabo{n}")
+    last_name = factory.Sequence(lambda n: f"Mokoena{n}")
+    date_of_birth = datetime.date(1985, 3, 14)
+    gender = Gender.MALE
+    id_number = factory.LazyAttributeSequence(
+        lambda o, n: sa_id_number(o.date_of_birth, male=o.gender == Gender.MALE, sequence=n)
+    )
+    phone_number = factory.Sequence(lambda n: f"+2782{n:07d}")
+    medical_aid_number = factory.Sequence(lambda n: f"PAL{n:09d}")
+    is_palmed_member = True
+    province = "Gauteng"
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Visit
+
+    patient = factory.SubFactory(PatientFactory)
+    visit_type = VisitType.WALK_IN
+    stage = VisitStage.REGISTRATION
+    chief_complaint = "Headache"
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Referral
+
+    patient = factory.SubFactory(PatientFactory)
+    referral_type = ReferralType.EXTERNAL
+    external_provider = "Chris Hani Baragwanath Hospital"
+    department = "Cardiology"
+    reason = "Cardiac evaluation"
+
+
+def medicine(name: str, strength: str | None = None) -> Medicine:
+    """A formulary entry shipped with the app (loaded by migration)."""
+    qs = Medicine.objects.filter(name=name)
+    if strength:
+        qs = qs.filter(strength=strength)
+    return qs.first()
