@@ -88,7 +88,7 @@ def test_a_social_worker_sees_bookings_but_no_actions(client, social_worker, app
 
     page = client.get(f"/appointments/days/{appointment.slot.stop_id}/").content.decode()
 
-    assert "No-show" not in page
+    assert f"/appointments/{appointment.pk}/no-show/" not in page
 
 
 def test_a_no_show_is_recorded_once_the_time_has_passed(client, clerk):
