@@ -270,9 +270,7 @@ class ReferralStatusForm(forms.Form):
 
 
 class ReferralFeedbackForm(forms.Form):
-    feedback = forms.CharField(
-        label="Feedback from the receiving provider", widget=forms.Textarea(attrs={"rows": 3})
-    )
+    feedback = forms.CharField(label="Feedback from the receiving provider", widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class BookForPatientForm(forms.Form):
