@@ -618,9 +618,14 @@ def visit_prescribe(request, pk: int):
         except PermissionDenied as exc:
             form.add_error("medicine", str(exc) or "You may not prescribe this medicine.")
         except DOMAIN_ERRORS as exc:
-            add_domain_error(form, exc, fields={"items": "medicine", "items.0.medicine": "medicine"})
-            if isinstance(exc, ConflictError) and exc.code == "allergy" and "override_reason" in form.fields:
-                form.add_error("override_reason", "To prescribe it anyway, give the clinical reason here.")
+            if isinstance(exc, ConflictError) and exc.code == "allergy":
+                form.add_error("medicine", exc.message.split(" Prescribing it needs")[0])
+                if "override_reason" in form.fields:
+                    form.add_error("override_reason", "To prescribe it anyway, give the clinical reason here.")
+                else:
+                    form.add_error("medicine", "Only a doctor may prescribe it despite the allergy.")
+            else:
+                add_domain_error(form, exc, fields={"items": "medicine", "items.0.medicine": "medicine"})
         else:
             messages.success(request, "Prescribed.")
             return redirect(f"{reverse('clinical:visit-detail', args=[visit.pk])}#prescriptions")
