@@ -227,6 +227,11 @@ SPECTACULAR_SETTINGS = {
     ],
     # Served from the vendored sidecar package: no page loads anything from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
+    # Choice sets that share a field name ("status") across apps get their own component names.
+    "ENUM_NAME_OVERRIDES": {
+        "AssetStatusEnum": "inventory.choices.AssetStatus",
+        "PurchaseOrderStatusEnum": "inventory.choices.PurchaseOrderStatus",
+    },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
