@@ -3,6 +3,7 @@ import secrets
 
 from auditlog.registry import auditlog
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import F, Q
@@ -115,9 +116,11 @@ class RouteStop(models.Model):
     route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="stops")
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="stops")
     date = models.DateField()
-    start_time = models.TimeField()
-    end_time = models.TimeField()
-    max_appointments = models.PositiveIntegerField(help_text="Appointments this day can take, spread over its slots.")
+    start_time = models.TimeField(blank=True, help_text="Empty: the route's start time.")
+    end_time = models.TimeField(blank=True, help_text="Empty: the route's end time.")
+    max_appointments = models.PositiveIntegerField(
+        blank=True, help_text="Appointments this day can take, spread over its slots. Empty: the route's daily maximum."
+    )
     is_blocked = models.BooleanField(default=False, help_text="No clinic this day (e.g. the van broke down).")
     blocked_reason = models.CharField(max_length=200, blank=True)
     blocked_at = models.DateTimeField(null=True, blank=True)
@@ -138,6 +141,23 @@ class RouteStop(models.Model):
 
     def __str__(self):
         return f"{self.route} at {self.location.name} on {self.date:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        self.fill_from_route()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self.fill_from_route()
+        if self.route_id and self.date and not self.route.start_date <= self.date <= self.route.end_date:
+            raise ValidationError({"date": "The day is outside the route's dates."})
+
+    def fill_from_route(self) -> None:
+        """Hours and capacity not given are the route's."""
+        if self.route_id:
+            self.start_time = self.start_time or self.route.start_time
+            self.end_time = self.end_time or self.route.end_time
+            if self.max_appointments is None:
+                self.max_appointments = self.route.max_appointments_per_day
 
     @property
     def mobile_unit(self):

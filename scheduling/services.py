@@ -237,9 +237,11 @@ def change_stop(
     return locked
 
 
-def block_day(stop: RouteStop, *, reason: str, by=None) -> list[Appointment]:
+def block_day(stop: RouteStop, *, reason: str, by=None, notify_people: bool = True) -> list[Appointment]:
     """Cancel a clinic day (a van breakdown): no more bookings, and every booking that day becomes
-    "needs rescheduling" (keeping its seat until staff move or cancel it). Returns those bookings."""
+    "needs rescheduling" (keeping its seat until staff move or cancel it). Returns those bookings.
+
+    `notify_people=False` when staff will phone everyone themselves."""
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation("Say why the day is blocked.", field="reason")
@@ -259,7 +261,8 @@ def block_day(stop: RouteStop, *, reason: str, by=None) -> list[Appointment]:
             appointment.status = AppointmentStatus.NEEDS_RESCHEDULING
             appointment.status_changed_at, appointment.status_changed_by = locked.blocked_at, by
             appointment.save(update_fields=["status", "status_changed_at", "status_changed_by"])
-        _notify_after_commit(NotificationKind.NEEDS_RESCHEDULING, affected)
+        if notify_people:
+            _notify_after_commit(NotificationKind.NEEDS_RESCHEDULING, affected)
     stop.refresh_from_db()
     return affected
 

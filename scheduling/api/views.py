@@ -124,7 +124,11 @@ class RouteStopViewSet(
 ):
     """Clinic days. Changing hours or capacity regenerates the day's slots and keeps bookings."""
 
-    queryset = RouteStop.objects.select_related("route", "location").annotate(booked=Sum("slots__booked_count"))
+    queryset = (
+        RouteStop.objects.select_related("route", "location")
+        .annotate(booked=Sum("slots__booked_count"))
+        .order_by("date", "start_time", "pk")
+    )
     serializer_class = RouteStopSerializer
     filterset_class = filters.RouteStopFilter
     action_permissions = {
