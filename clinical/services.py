@@ -7,10 +7,12 @@ or `PermissionDenied` (403) instead of saving half a change.
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from clinical.choices import ReferralStatus, VisitStage
 from clinical.models import (
+    Dispensation,
     Medicine,
     Patient,
     Prescription,
@@ -21,6 +23,7 @@ from clinical.models import (
     VisitStageChange,
 )
 from clinical.models.prescriptions import allergy_conflict
+from inventory import services as stock
 from polmed.exceptions import ConflictError, RuleViolation
 
 PATIENT_FIELDS = {f.name for f in Patient._meta.concrete_fields} - {"id", "created_by", "created_at", "updated_at"}
@@ -175,3 +178,72 @@ def refer(*, patient: Patient, by, visit: Visit | None = None, **fields) -> Refe
             referral=referral, from_status="", to_status=ReferralStatus.PENDING, changed_by=by
         )
     return referral
+
+
+def dispense(*, prescription_item: PrescriptionItem, by, quantity: int | None = None) -> list[Dispensation]:
+    """Hand out a prescription item (by default all that is outstanding) from the visit's van.
+
+    Stock leaves first-expiry-first-out through the inventory stock service; each batch used is
+    recorded with who dispensed it. On a shortage nothing is recorded (InsufficientStock, 409).
+    Locks in a fixed order: visit, prescription item, then the stock service's batches.
+    """
+    if not by.has_perm("clinical.add_dispensation"):
+        raise PermissionDenied("Only nurses and doctors dispense medicines.")
+    with transaction.atomic():
+        visit = (
+            Visit.objects.select_for_update()
+            .select_related("route__mobile_unit__stock_location")
+            .get(pk=prescription_item.prescription.visit_id)
+        )
+        visit.ensure_open()
+        item = (
+            PrescriptionItem.objects.select_for_update()
+            .select_related("medicine__inventory_item")
+            .get(pk=prescription_item.pk)
+        )
+        outstanding = item.quantity_outstanding
+        if quantity is None:
+            quantity = outstanding
+        if outstanding == 0:
+            raise ConflictError("This prescription item has already been dispensed in full.", code="dispensed")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+            raise RuleViolation("The quantity must be a whole number greater than zero.", field="quantity")
+        if quantity > outstanding:
+            raise ConflictError(
+                f"Only {outstanding} of {item.quantity} remain to be dispensed on this prescription item.",
+                code="over_dispense",
+            )
+        location = visit.stock_location
+        if location is None:
+            raise ConflictError(
+                "This visit is not on a route served by a van, so there is no stock to dispense from.",
+                code="no_van",
+            )
+        stock_item = item.medicine.inventory_item
+        if stock_item is None:
+            raise ConflictError(
+                f"{item.medicine} is not linked to a stock item; ask the inventory manager to link it.",
+                code="no_stock_item",
+            )
+        movements = stock.dispense(
+            item=stock_item,
+            location=location,
+            quantity=quantity,
+            by=by,
+            reference=f"Visit {visit.pk} / prescription item {item.pk}",
+        )
+        now = timezone.now()
+        rows = [
+            Dispensation.objects.create(
+                prescription_item=item,
+                stock_movement=movement,
+                batch_id=movement.batch_id,
+                quantity=-movement.quantity,
+                dispensed_by=by,
+                dispensed_at=now,
+            )
+            for movement in movements
+        ]
+        PrescriptionItem.objects.filter(pk=item.pk).update(quantity_dispensed=F("quantity_dispensed") + quantity)
+    prescription_item.quantity_dispensed = item.quantity_dispensed + quantity
+    return rows

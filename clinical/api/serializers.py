@@ -9,6 +9,7 @@ from clinical.models import (
     ConsultationNote,
     CounselingNote,
     Diagnosis,
+    Dispensation,
     Medicine,
     NursingNote,
     Patient,
@@ -296,6 +297,35 @@ class MedicineSerializer(serializers.ModelSerializer):
         read_only_fields = ["name", "strength", "form", "atc_code"]
 
 
+class DispensationSerializer(serializers.ModelSerializer):
+    batch_number = serializers.CharField(source="batch.batch_number", read_only=True)
+    expiry_date = serializers.DateField(source="batch.expiry_date", read_only=True)
+    dispensed_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Dispensation
+        fields = [
+            "id",
+            "prescription_item",
+            "batch",
+            "batch_number",
+            "expiry_date",
+            "quantity",
+            "dispensed_by",
+            "dispensed_by_name",
+            "dispensed_at",
+        ]
+
+    def get_dispensed_by_name(self, row) -> str | None:
+        return _name(row.dispensed_by)
+
+
+class DispenseSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(
+        min_value=1, required=False, help_text="Defaults to everything still outstanding on the item."
+    )
+
+
 class PrescriptionItemSerializer(serializers.ModelSerializer):
     medicine_id = serializers.PrimaryKeyRelatedField(queryset=Medicine.objects.all(), source="medicine")
     medicine_name = serializers.CharField(source="medicine.__str__", read_only=True)
@@ -306,6 +336,7 @@ class PrescriptionItemSerializer(serializers.ModelSerializer):
         help_text="Required, from a doctor, when the medicine's class matches a recorded allergy.",
     )
     quantity = serializers.IntegerField(min_value=1, max_value=10000)
+    dispensations = DispensationSerializer(many=True, read_only=True)
 
     class Meta:
         model = PrescriptionItem
@@ -323,6 +354,7 @@ class PrescriptionItemSerializer(serializers.ModelSerializer):
             "allergy_warning",
             "override_reason",
             "overridden_by",
+            "dispensations",
         ]
         read_only_fields = ["quantity_dispensed", "allergy_warning", "overridden_by"]
 

@@ -16,6 +16,7 @@ router.register(
 )
 router.register(r"visits/(?P<visit_id>[0-9]+)/diagnoses", views.DiagnosisViewSet, basename="visit-diagnosis")
 router.register(r"visits/(?P<visit_id>[0-9]+)/prescriptions", views.PrescriptionViewSet, basename="visit-prescription")
+router.register("prescription-items", views.PrescriptionItemViewSet, basename="prescription-item")
 router.register("referrals", views.ReferralViewSet, basename="referral")
 router.register("formulary", views.MedicineViewSet, basename="medicine")
 

@@ -16,6 +16,7 @@ from clinical.models import (
     ConsultationNote,
     CounselingNote,
     Diagnosis,
+    Dispensation,
     Medicine,
     NursingNote,
     Patient,
@@ -280,7 +281,10 @@ class PrescriptionViewSet(VisitRecordViewSet):
         return (
             Prescription.objects.filter(visit=self.get_visit())
             .select_related("prescribed_by")
-            .prefetch_related(Prefetch("items", queryset=PrescriptionItem.objects.select_related("medicine")))
+            .prefetch_related(
+                Prefetch("items", queryset=PrescriptionItem.objects.select_related("medicine")),
+                Prefetch("items__dispensations", queryset=Dispensation.objects.select_related("batch", "dispensed_by")),
+            )
         )
 
     def create(self, request, *args, **kwargs):
@@ -293,6 +297,32 @@ class PrescriptionViewSet(VisitRecordViewSet):
         return created(
             self.get_serializer(self.get_queryset().get(pk=prescription.pk)).data, message=self.created_message
         )
+
+
+class PrescriptionItemViewSet(ClinicalViewSetMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """One medicine on a prescription; nurses and doctors dispense it from the visit's van."""
+
+    queryset = PrescriptionItem.objects.select_related("medicine").prefetch_related(
+        Prefetch("dispensations", queryset=Dispensation.objects.select_related("batch", "dispensed_by"))
+    )
+    serializer_class = s.PrescriptionItemSerializer
+    filter_backends = []
+    action_permissions = {"dispense": ["clinical.view_prescriptionitem", "clinical.add_dispensation"]}
+
+    @extend_schema(
+        request=s.DispenseSerializer,
+        responses={201: s.DispensationSerializer(many=True), 409: OpenApiResponse(description="Not enough stock")},
+    )
+    @action(detail=True, methods=["post"])
+    def dispense(self, request, pk=None):
+        """Dispense the item (or part of it) from the visit's van, first expiry first out.
+        On a shortage: 409 and nothing recorded."""
+        item = get_object_or_404(PrescriptionItem.objects.select_related("prescription"), pk=pk)
+        serializer = s.DispenseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rows = services.dispense(prescription_item=item, by=request.user, **serializer.validated_data)
+        rows = Dispensation.objects.filter(pk__in=[r.pk for r in rows]).select_related("batch", "dispensed_by")
+        return created(s.DispensationSerializer(rows, many=True).data, message="Medicine dispensed successfully")
 
 
 class PatientReferralViewSet(PatientChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -3,7 +3,7 @@
 from auditlog.registry import auditlog
 
 from .patients import Allergy, ChronicCondition, CurrentMedication, Patient
-from .prescriptions import Medicine, Prescription, PrescriptionItem
+from .prescriptions import Dispensation, Medicine, Prescription, PrescriptionItem
 from .records import ConsultationNote, CounselingNote, Diagnosis, NursingNote, VitalSigns
 from .referrals import Referral, ReferralStatusChange
 from .visits import Visit, VisitStageChange
@@ -14,6 +14,7 @@ __all__ = [
     "ConsultationNote",
     "CounselingNote",
     "CurrentMedication",
+    "Dispensation",
     "Diagnosis",
     "Medicine",
     "NursingNote",
@@ -43,6 +44,7 @@ for _model in (
     Medicine,
     Prescription,
     PrescriptionItem,
+    Dispensation,
     Referral,
     ReferralStatusChange,
 ):

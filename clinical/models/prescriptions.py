@@ -28,6 +28,14 @@ class Medicine(models.Model):
     strength = models.CharField(max_length=60, help_text="e.g. 500 mg, 125 mg/5 mL.")
     form = models.CharField(max_length=20, choices=DosageForm.choices)
     atc_code = models.CharField("ATC code", max_length=7, db_index=True)
+    inventory_item = models.ForeignKey(
+        "inventory.Item",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="formulary_entries",
+        help_text="The stock item dispensed for this medicine.",
+    )
     is_active = models.BooleanField(default=True)
 
     objects = MedicineQuerySet.as_manager()
@@ -110,3 +118,26 @@ def allergy_conflict(allergies, medicine: Medicine) -> str:
         if allergy.substance.lower() in medicine.name.lower() or medicine.name.lower() in allergy.substance.lower():
             return f"The patient is allergic to {allergy.substance}."
     return ""
+
+
+class Dispensation(models.Model):
+    """Medicine handed to the patient from the van's stock against a prescription item: one row
+    per batch it came from, tied to the stock ledger movement that took it out."""
+
+    prescription_item = models.ForeignKey(PrescriptionItem, on_delete=models.PROTECT, related_name="dispensations")
+    stock_movement = models.OneToOneField(
+        "inventory.StockMovement", on_delete=models.PROTECT, related_name="dispensation"
+    )
+    batch = models.ForeignKey("inventory.Batch", on_delete=models.PROTECT, related_name="dispensations")
+    quantity = models.PositiveIntegerField()
+    dispensed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dispensed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["dispensed_at", "id"]
+        indexes = [models.Index(fields=["dispensed_at"], name="dispensation_time_idx")]
+
+    def __str__(self):
+        return f"{self.quantity} x {self.batch.item} (batch {self.batch.batch_number})"

@@ -208,7 +208,7 @@ class Diagnosis(RecordedDuringVisit):
 
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="diagnoses")
     code = models.CharField("ICD-10 code", max_length=8)
-    description = models.CharField(max_length=255)
+    description = models.CharField(max_length=255, blank=True, help_text="Filled in from the WHO code list.")
     rank = models.CharField(max_length=10, choices=DiagnosisRank.choices, default=DiagnosisRank.SECONDARY)
     notes = models.TextField(blank=True)
 

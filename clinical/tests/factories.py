@@ -58,3 +58,46 @@ def medicine(name: str, strength: str | None = None) -> Medicine:
     if strength:
         qs = qs.filter(strength=strength)
     return qs.first()
+
+
+def van_route(*, name: str = "VAN-01"):
+    """A route served by a van whose stock location holds the medicines it dispenses."""
+    from inventory.models import StockLocation
+    from scheduling.models import MobileUnit, Route
+
+    stock_location = StockLocation.objects.create(name=f"Mobile Clinic {name}", code=name)
+    unit = MobileUnit.objects.create(
+        name=f"Van {name}", registration_number=f"CA {name}", stock_location=stock_location
+    )
+    return Route.objects.create(
+        route_name=f"Route {name}",
+        province="Western Cape",
+        start_date=datetime.date(2026, 1, 1),
+        end_date=datetime.date(2026, 12, 31),
+        start_time=datetime.time(8),
+        end_time=datetime.time(16),
+        mobile_unit=unit,
+    )
+
+
+def stock_medicine(formulary_entry: Medicine, *, location, quantity: int, by, batch_number: str = "LOT1", days=365):
+    """Link a formulary entry to a stock item and receive `quantity` of it at `location`."""
+    from django.utils import timezone
+
+    from inventory import services as stock
+    from inventory.models import Item
+
+    item = formulary_entry.inventory_item or Item.objects.create(name=str(formulary_entry))
+    if formulary_entry.inventory_item_id is None:
+        formulary_entry.inventory_item = item
+        formulary_entry.save(update_fields=["inventory_item"])
+    stock.receive(
+        item=item,
+        location=location,
+        batch_number=batch_number,
+        expiry_date=timezone.localdate() + datetime.timedelta(days=days),
+        quantity=quantity,
+        unit_cost=1,
+        by=by,
+    )
+    return item
