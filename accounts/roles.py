@@ -185,6 +185,32 @@ ROLE_PERMISSIONS: dict[str, dict[Role, list[str]]] = {
         Role.FINANCE: [],
         Role.VIEWER: [],
     },
+    "reports": {
+        # Dashboard figures are bare counts; every staff role sees them.
+        Role.DOCTOR: [
+            "reports.view_dashboard",
+            "reports.view_aggregate_reports",
+            "reports.view_clinical_reports",
+            "reports.view_small_counts",
+        ],
+        Role.NURSE: [
+            "reports.view_dashboard",
+            "reports.view_aggregate_reports",
+            "reports.view_clinical_reports",
+            "reports.view_small_counts",
+        ],
+        Role.CLERK: ["reports.view_dashboard", "reports.view_aggregate_reports", "reports.view_small_counts"],
+        Role.SOCIAL_WORKER: [
+            "reports.view_dashboard",
+            "reports.view_aggregate_reports",
+            "reports.view_clinical_reports",
+            "reports.view_small_counts",
+        ],
+        # No patient access: aggregate reports with small counts hidden, and stock and asset reports.
+        Role.INVENTORY_MANAGER: ["reports.view_dashboard", "reports.view_finance_reports"],
+        Role.FINANCE: ["reports.view_dashboard", "reports.view_aggregate_reports", "reports.view_finance_reports"],
+        Role.VIEWER: ["reports.view_dashboard", "reports.view_aggregate_reports"],
+    },
 }
 
 
