@@ -37,6 +37,7 @@ from clinical.models import (
     ConsultationNote,
     CounselingNote,
     Diagnosis,
+    Dispensation,
     Medicine,
     NursingNote,
     Patient,
@@ -48,6 +49,7 @@ from clinical.models import (
     VitalSigns,
 )
 from clinical.models.prescriptions import allergy_conflict
+from inventory.models import Item
 from polmed.exceptions import ConflictError, RuleViolation
 from polmed.web import add_domain_error, audit_reads, patient_data, require_perm, staff_page
 from scheduling import services as scheduling_services
@@ -370,7 +372,15 @@ def _visit_queryset(user):
             Prefetch(
                 "prescriptions",
                 queryset=Prescription.objects.select_related("prescribed_by").prefetch_related(
-                    Prefetch("items", queryset=PrescriptionItem.objects.select_related("medicine"))
+                    Prefetch(
+                        "items",
+                        queryset=PrescriptionItem.objects.select_related("medicine").prefetch_related(
+                            Prefetch(
+                                "dispensations",
+                                queryset=Dispensation.objects.select_related("batch", "dispensed_by"),
+                            )
+                        ),
+                    )
                 ),
             )
         )
@@ -382,24 +392,20 @@ def _visit_queryset(user):
 
 
 def _medicines_with_stock(visit):
-    """The active formulary, and what the visit's van holds of each medicine (when linked to stock)."""
+    """The active formulary, and how much of each medicine the visit's van holds (None: not stocked)."""
     medicines = Medicine.objects.filter(is_active=True).order_by("name", "strength")
-    stock = {}
     location = visit.stock_location
-    item_field = next((f.name for f in Medicine._meta.get_fields() if f.name in ("stock_item", "item")), None)
-    if location is not None and item_field:
-        from inventory.models import Item
-
-        on_hand = dict(
-            Item.objects.with_available_quantity(location)
-            .filter(pk__in=medicines.values(f"{item_field}_id"))
-            .values_list("pk", "available_quantity")
-        )
-        stock = {
-            pk: on_hand.get(item_id, 0)
-            for pk, item_id in medicines.values_list("pk", f"{item_field}_id")
-            if item_id is not None
-        }
+    if location is None:
+        return medicines, {}
+    on_hand = dict(
+        Item.objects.with_available_quantity(location)
+        .filter(pk__in=medicines.exclude(inventory_item=None).values("inventory_item"))
+        .values_list("pk", "available_quantity")
+    )
+    stock = {
+        pk: on_hand.get(item_id, 0)
+        for pk, item_id in medicines.exclude(inventory_item=None).values_list("pk", "inventory_item")
+    }
     return medicines, stock
 
 
@@ -485,13 +491,9 @@ def _visit_context(request, visit, forms=None, focus=None):
         "referral_form": form("referral", ReferralForm, "clinical.add_referral"),
         "advance_to": advance_to,
         "can_close": is_open and visit.stage == VisitStage.CLOSURE and user.has_perm("clinical.close_visit"),
-        "can_dispense": is_open and hasattr(services, "dispense") and _may_dispense(user),
+        "can_dispense": is_open and user.has_perm("clinical.add_dispensation"),
         "stock": stock,
     }
-
-
-def _may_dispense(user) -> bool:
-    return user.has_perm("clinical.dispense_prescriptionitem") or user.has_perm("clinical.change_prescriptionitem")
 
 
 @staff_page("clinical.view_visit")
@@ -679,16 +681,14 @@ def visit_close(request, pk: int):
 
 
 @require_POST
-@staff_page("clinical.view_visit")
+@staff_page("clinical.view_visit", "clinical.add_dispensation")
 def visit_dispense(request, pk: int, item_id: int):
-    """Dispense one prescribed item from the visit's van through the clinical dispensing service."""
-    if not hasattr(services, "dispense") or not _may_dispense(request.user):
-        raise PermissionDenied
+    """Dispense what is outstanding on one prescribed item from the visit's van (first expiry, first out)."""
     item = get_object_or_404(
         PrescriptionItem.objects.select_related("prescription__visit", "medicine"), pk=item_id, prescription__visit=pk
     )
     try:
-        services.dispense(item=item, by=request.user)
+        services.dispense(prescription_item=item, by=request.user)
     except DOMAIN_ERRORS as exc:
         messages.error(request, getattr(exc, "message", None) or "; ".join(exc.messages))
     else:

@@ -214,9 +214,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Several models have a `status`; name each choice set after its model.
+    # Choice sets that share a field name ("status") across apps get their own component names.
     "ENUM_NAME_OVERRIDES": {
         "RouteStatusEnum": "scheduling.choices.RouteStatus",
         "AppointmentStatusEnum": "scheduling.choices.AppointmentStatus",
+        "AssetStatusEnum": "inventory.choices.AssetStatus",
+        "PurchaseOrderStatusEnum": "inventory.choices.PurchaseOrderStatus",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",
@@ -227,11 +230,6 @@ SPECTACULAR_SETTINGS = {
     ],
     # Served from the vendored sidecar package: no page loads anything from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
-    # Choice sets that share a field name ("status") across apps get their own component names.
-    "ENUM_NAME_OVERRIDES": {
-        "AssetStatusEnum": "inventory.choices.AssetStatus",
-        "PurchaseOrderStatusEnum": "inventory.choices.PurchaseOrderStatus",
-    },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }

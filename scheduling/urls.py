@@ -17,3 +17,7 @@ urlpatterns += [
     path("appointments/days/<int:stop_id>/", views.stop_appointments, name="stop-appointments"),
     path("appointments/<int:appointment_id>/no-show/", views.appointment_no_show, name="appointment-no-show"),
 ]
+
+urlpatterns += [
+    path("stock/", views.van_stock, name="van-stock"),
+]

@@ -10,7 +10,7 @@ from itertools import groupby
 from types import SimpleNamespace
 
 from django.contrib import messages
-from django.db.models import F, Sum
+from django.db.models import F, Max, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -18,12 +18,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
+from inventory.choices import AlertKind
+from inventory.models import Batch, Item, StockAlert
 from polmed.exceptions import ConflictError, RuleViolation
 from polmed.web import add_domain_error, audit_reads, patient_data, staff_page
 from scheduling import services
 from scheduling.choices import AppointmentStatus, BookingChannel
 from scheduling.forms import FindSlotsForm, ManageBookingForm, PublicBookingForm
-from scheduling.models import Appointment, AppointmentSlot, Location, RouteStop
+from scheduling.models import Appointment, AppointmentSlot, Location, MobileUnit, RouteStop
 from scheduling.phones import try_normalize_phone
 
 BOOKED_SESSION_KEY = "public_booking"
@@ -238,3 +240,62 @@ def _appointment_action(request, appointment_id: int, action: str, done: str):
 @staff_page("scheduling.change_appointment")
 def appointment_no_show(request, appointment_id: int):
     return _appointment_action(request, appointment_id, "mark_no_show", "marked as no-show")
+
+
+# --- A van's stock ---------------------------------------------------------------------------------
+
+NEXT_STOPS_SHOWN = 5
+
+
+@staff_page("inventory.view_batch", "scheduling.view_mobileunit")
+def van_stock(request):
+    """What a van carries, and which batches expire before the clinic days it is going to.
+
+    The van defaults to one serving a clinic day today. Low stock comes from the inventory alerts.
+    """
+    today = timezone.localdate()
+    vans = list(MobileUnit.objects.filter(is_active=True).select_related("stock_location").order_by("name"))
+    van = next((v for v in vans if str(v.pk) == request.GET.get("van")), None)
+    if van is None:
+        serving_today = set(
+            RouteStop.objects.on(today)
+            .filter(route__mobile_unit__isnull=False)
+            .values_list("route__mobile_unit", flat=True)
+        )
+        van = next((v for v in vans if v.pk in serving_today), vans[0] if vans else None)
+    context = {"vans": vans, "van": van, "today": today}
+    if van is not None:
+        location = van.stock_location
+        next_stops = list(
+            RouteStop.objects.filter(route__mobile_unit=van, date__gte=today, is_blocked=False)
+            .select_related("location", "route")
+            .order_by("date", "start_time")[:NEXT_STOPS_SHOWN]
+        )
+        items = list(
+            Item.objects.with_available_quantity(location)
+            .filter(Q(available_quantity__gt=0) | Q(stock_levels__location=location))
+            .annotate(
+                reorder_level=Max("stock_levels__reorder_level", filter=Q(stock_levels__location=location)),
+            )
+            .distinct()
+            .order_by("name")
+        )
+        low = set(
+            StockAlert.objects.open()
+            .filter(kind=AlertKind.LOW_STOCK, location=location)
+            .values_list("item_id", flat=True)
+        )
+        horizon = next_stops[-1].date if next_stops else today
+        expiring = list(
+            Batch.objects.filter(location=location)
+            .in_stock()
+            .filter(expiry_date__lte=horizon)
+            .select_related("item")
+            .order_by("expiry_date", "item__name")
+        )
+        for batch in expiring:
+            # The first clinic day this batch will already be out of date for.
+            batch.missed_stop = next((stop for stop in next_stops if stop.date > batch.expiry_date), None)
+            batch.expired = batch.is_expired(today)
+        context.update(location=location, next_stops=next_stops, items=items, low=low, expiring=expiring)
+    return render(request, "scheduling/van_stock.html", context)
