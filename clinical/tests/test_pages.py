@@ -9,7 +9,16 @@ from django.utils import timezone
 from accounts.choices import Role
 from clinical.choices import ReferralStatus, VisitStage
 from clinical.models import Diagnosis, Patient, PrescriptionItem, Visit, VitalSigns
-from clinical.tests.factories import PatientFactory, ReferralFactory, VisitFactory, medicine, sa_id_number
+from clinical.tests.factories import (
+    PatientFactory,
+    ReferralFactory,
+    VisitFactory,
+    medicine,
+    sa_id_number,
+    stock_medicine,
+    van_route,
+)
+from inventory.models import Batch
 from polmed.testing import roles
 from polmed.testing_pages import PAGE_ARGS, assert_login_required, assert_page_access, page_access_cases
 from scheduling.choices import AppointmentStatus
@@ -534,3 +543,67 @@ def test_a_clerk_books_an_appointment_for_a_patient(client, clerk):
     assert f'value="{slot.pk}"' in page.content.decode()
     appointment = slot.appointments.get()
     assert appointment.phone == str(patient.phone_number) and appointment.booked_by == clerk
+
+
+# --- Dispensing -----------------------------------------------------------------------------------
+
+
+def prescribed_item(doctor, visit, drug, quantity):
+    from clinical import services
+
+    return services.prescribe(
+        visit=visit, by=doctor, items=[{"medicine": drug, "dose": "1", "frequency": "tds", "quantity": quantity}]
+    ).items.get()
+
+
+def test_the_prescription_form_shows_what_the_van_holds(client, doctor):
+    route = van_route()
+    paracetamol = medicine("Paracetamol", "500 mg")
+    stock_medicine(paracetamol, location=route.mobile_unit.stock_location, quantity=40, by=doctor)
+    visit = VisitFactory(route=route, stage=VisitStage.CONSULTATION)
+    client.force_login(doctor)
+
+    page = client.get(f"/visits/{visit.pk}/").content.decode()
+
+    assert f"{paracetamol} — in van: 40" in page
+
+
+def test_a_nurse_dispenses_from_the_van_first_expiry_first(client, doctor, nurse):
+    route = van_route()
+    paracetamol = medicine("Paracetamol", "500 mg")
+    location = route.mobile_unit.stock_location
+    stock_medicine(paracetamol, location=location, quantity=10, by=nurse, batch_number="EARLY", days=30)
+    stock_medicine(paracetamol, location=location, quantity=50, by=nurse, batch_number="LATE", days=300)
+    visit = VisitFactory(route=route, stage=VisitStage.CLOSURE)
+    item = prescribed_item(doctor, visit, paracetamol, 15)
+    client.force_login(nurse)
+
+    response = client.post(f"/visits/{visit.pk}/dispense/{item.pk}/", follow=True)
+
+    item.refresh_from_db()
+    assert item.quantity_dispensed == 15
+    assert dict(Batch.objects.values_list("batch_number", "quantity")) == {"EARLY": 0, "LATE": 45}
+    assert "from batch EARLY" in response.content.decode()
+
+
+def test_a_shortage_is_reported_and_nothing_is_dispensed(client, doctor, nurse):
+    route = van_route()
+    paracetamol = medicine("Paracetamol", "500 mg")
+    stock_medicine(paracetamol, location=route.mobile_unit.stock_location, quantity=3, by=nurse)
+    visit = VisitFactory(route=route, stage=VisitStage.CLOSURE)
+    item = prescribed_item(doctor, visit, paracetamol, 15)
+    client.force_login(nurse)
+
+    response = client.post(f"/visits/{visit.pk}/dispense/{item.pk}/", follow=True)
+
+    assert "Not enough" in response.content.decode()
+    item.refresh_from_db()
+    assert item.quantity_dispensed == 0 and Batch.objects.get().quantity == 3
+
+
+def test_a_clerk_cannot_dispense(client, doctor, clerk):
+    visit = VisitFactory(route=van_route(), stage=VisitStage.CLOSURE)
+    item = prescribed_item(doctor, visit, medicine("Paracetamol", "500 mg"), 5)
+    client.force_login(clerk)
+
+    assert client.post(f"/visits/{visit.pk}/dispense/{item.pk}/").status_code == 403
