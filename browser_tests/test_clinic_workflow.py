@@ -2,6 +2,7 @@
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.choices import Role
 from clinical.choices import VisitStage
@@ -43,17 +44,18 @@ def test_a_visit_from_registration_to_closure(page, url, log_in, user_with_role,
     screenshot("patient-registration")
     page.get_by_role("button", name="Register patient").click()
 
+    expect(page.get_by_role("heading", name="Nomsa Khumalo")).to_be_visible()
+    expect(page.get_by_text("Allergies: Penicillin")).to_be_visible()
     patient = Patient.objects.get(last_name="Khumalo")
-    assert page.get_by_role("heading", name="Nomsa Khumalo").is_visible()
-    assert page.get_by_text("Allergies: Penicillin").is_visible()
     screenshot("patient-page")
     page.get_by_role("link", name="Open a visit").click()
     page.get_by_label("Clinic").select_option(label=f"Mamelodi Police Station ({clinic_day.route.route_name})")
     page.get_by_label("Chief complaint").fill("Headache and dizziness for three days")
     page.get_by_role("button", name="Open visit").click()
+    expect(page.get_by_text("Visit opened for Nomsa Khumalo")).to_be_visible()
     visit = Visit.objects.get(patient=patient)
     page.get_by_role("button", name="Move to assessment").click()
-    assert page.get_by_text("Moved to assessment").is_visible()
+    expect(page.get_by_text("Moved to assessment")).to_be_visible()
 
     # The nurse finds the patient in the queue and records vital signs; high values stand out.
     page.get_by_role("button", name="Log out").click()
@@ -66,10 +68,12 @@ def test_a_visit_from_registration_to_closure(page, url, log_in, user_with_role,
     page.get_by_label("Heart rate (beats/min)").fill("88")
     page.get_by_label("Temperature (°C)").fill("36.9")
     page.get_by_role("button", name="Save vital signs").click()
+    expect(page.locator("td.abnormal", has_text="168/104")).to_be_visible()
     assert VitalSigns.objects.get(visit=visit).recorded_by == nurse
-    assert page.locator("td.abnormal", has_text="168/104").is_visible()
+    page.locator("#vitals").scroll_into_view_if_needed()
     screenshot("visit-vitals")
     page.get_by_role("button", name="Move to consultation").click()
+    expect(page.get_by_text("Moved to consultation")).to_be_visible()
 
     # The doctor codes the diagnosis with search-as-you-type, prescribes, and sees the allergy check.
     page.get_by_role("button", name="Log out").click()
@@ -77,20 +81,26 @@ def test_a_visit_from_registration_to_closure(page, url, log_in, user_with_role,
     page.get_by_label("Subjective").fill("Headache for three days, no visual symptoms.")
     page.get_by_label("Assessment").fill("Uncontrolled hypertension.")
     page.get_by_role("button", name="Save SOAP note").click()
+    expect(page.get_by_text("SOAP note saved")).to_be_visible()
     page.get_by_role("combobox", name="ICD-10 code").press_sequentially("hypertension", delay=20)
+    suggestion = page.get_by_role("button", name="I10 Essential (primary) hypertension")
+    expect(suggestion).to_be_visible()
+    page.locator("#diagnoses").scroll_into_view_if_needed()
+    screenshot("visit-icd10-search")
     page.get_by_role("button", name="I10 Essential (primary) hypertension").click()
-    assert page.get_by_role("combobox", name="ICD-10 code").input_value() == "I10"
+    expect(page.get_by_role("combobox", name="ICD-10 code")).to_have_value("I10")
     page.get_by_role("button", name="Add diagnosis").click()
+    expect(page.get_by_text("Diagnosis added")).to_be_visible()
     assert Diagnosis.objects.get(visit=visit).code == "I10"
 
     amoxicillin = medicine("Amoxicillin")
-    assert page.get_by_text("Allergy conflicts in the formulary").is_visible()
+    expect(page.get_by_text("Allergy conflicts in the formulary")).to_be_visible()
     page.get_by_label("Medicine").select_option(value=str(amoxicillin.pk))
     page.get_by_label("Dose").fill("500 mg")
     page.get_by_label("Frequency").fill("three times a day")
     page.get_by_label("Quantity").fill("15")
     page.get_by_role("button", name="Prescribe").click()
-    assert page.get_by_text("The patient is allergic to Penicillin").first.is_visible()
+    expect(page.locator("#id_medicine_error")).to_contain_text("The patient is allergic to Penicillin")
     assert not PrescriptionItem.objects.exists()
 
     page.get_by_label("Medicine").select_option(value=str(paracetamol.pk))
@@ -99,18 +109,22 @@ def test_a_visit_from_registration_to_closure(page, url, log_in, user_with_role,
     page.get_by_label("Quantity").fill("20")
     page.get_by_label("Allergy override reason").fill("")
     page.get_by_role("button", name="Prescribe").click()
+    expect(page.get_by_text("Prescribed.")).to_be_visible()
     item = PrescriptionItem.objects.get()
     assert item.medicine == paracetamol
-    screenshot("visit-consultation")
+    page.locator("#allergy-conflicts").scroll_into_view_if_needed()
+    screenshot("visit-prescription")
 
     page.get_by_role("button", name="Skip counseling: to closure").click()
+    expect(page.get_by_text("Moved to closure")).to_be_visible()
     page.get_by_role("button", name=f"Dispense {paracetamol}").click()
+    expect(page.get_by_text(f"Dispensed {paracetamol}")).to_be_visible()
     item.refresh_from_db()
     assert item.quantity_dispensed == 20
     assert Batch.objects.get().quantity == 20
     page.get_by_role("button", name="Close visit").click()
 
+    expect(page.get_by_text("This visit is closed and read-only")).to_be_visible()
     visit.refresh_from_db()
     assert visit.is_closed and visit.stage == VisitStage.CLOSURE
-    assert page.get_by_text("This visit is closed and read-only").is_visible()
     screenshot("visit-closed")

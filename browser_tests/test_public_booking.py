@@ -1,6 +1,7 @@
 """A member of the public books and then cancels, on a 360px phone with JavaScript turned off."""
 
 import pytest
+from playwright.sync_api import expect
 
 from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment
@@ -28,7 +29,7 @@ def test_a_member_of_the_public_books_and_then_cancels_on_a_phone_without_javasc
     page.get_by_label("Province").select_option(stop.location.province)
     page.get_by_label("Date").fill(stop.date.isoformat())
     page.get_by_role("button", name="Show free times").click()
-    assert page.get_by_role("heading", name="Soweto Police Station").is_visible()
+    expect(page.get_by_role("heading", name="Soweto Police Station")).to_be_visible()
     # Nothing spills sideways on a 360px screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot("public-booking-times", target=page)
@@ -41,7 +42,7 @@ def test_a_member_of_the_public_books_and_then_cancels_on_a_phone_without_javasc
     page.get_by_label("I agree").check()
     page.get_by_role("button", name="Book this time").click()
 
-    assert page.get_by_role("heading", name="You are booked").is_visible()
+    expect(page.get_by_role("heading", name="You are booked")).to_be_visible()
     reference = page.locator("#reference").inner_text().strip()
     appointment = Appointment.objects.get(reference=reference)
     assert appointment.status == AppointmentStatus.BOOKED
@@ -51,9 +52,9 @@ def test_a_member_of_the_public_books_and_then_cancels_on_a_phone_without_javasc
     page.get_by_label("Booking reference").fill(reference)
     page.get_by_label("Mobile phone number").fill("0821234567")
     page.get_by_role("button", name="Find my booking").click()
-    assert page.get_by_text("Lerato Dlamini").is_visible()
+    expect(page.get_by_text("Lerato Dlamini")).to_be_visible()
     page.get_by_role("button", name="Cancel this booking").click()
 
-    assert page.get_by_role("heading", name="Booking cancelled").is_visible()
+    expect(page.get_by_role("heading", name="Booking cancelled")).to_be_visible()
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED

@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -9,8 +10,8 @@ def test_staff_log_in_in_a_real_browser_and_see_the_navigation(page, url, log_in
 
     log_in(nurse)
 
-    assert page.get_by_role("navigation", name="Main").is_visible()
-    assert page.get_by_text(nurse.role.label).first.is_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    expect(page.get_by_text(nurse.role.label).first).to_be_visible()
 
 
 def test_a_wrong_password_shows_the_error_next_to_the_form(page, url, nurse):
@@ -19,7 +20,7 @@ def test_a_wrong_password_shows_the_error_next_to_the_form(page, url, nurse):
     page.get_by_label("Password").fill("wrong")
     page.get_by_role("button", name="Log in").click()
 
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert "/login/" in page.url
 
 
@@ -33,4 +34,4 @@ def test_the_login_form_works_with_the_keyboard_alone(page, url, log_in, nurse):
     page.keyboard.press("Enter")
     page.wait_for_url(url("/"))
 
-    assert page.get_by_role("button", name="Log out").is_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()

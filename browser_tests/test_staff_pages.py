@@ -2,6 +2,7 @@
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from clinical.tests.factories import PatientFactory, ReferralFactory, VisitFactory
 from inventory.tests.factories import ItemFactory
@@ -43,7 +44,7 @@ def test_staff_pages_fit_a_tablet_and_a_phone(page, url, log_in, nurse, clinic, 
     page.set_viewport_size({"width": 360, "height": 740})
     page.reload()
 
-    assert page.locator("h1").first.is_visible()
+    expect(page.locator("h1").first).to_be_visible()
     overflow = page.evaluate(
         "[...document.querySelectorAll('body *')].filter(e => !e.closest('.table-wrap'))"
         ".some(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)"
