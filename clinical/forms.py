@@ -4,7 +4,7 @@ allergy conflicts, stage order) live on the models and in `clinical.services`.""
 from django import forms
 from django.utils import timezone
 
-from clinical.choices import DiagnosisRank, ReferralStatus, ReferralType, Urgency, VisitType
+from clinical.choices import ReferralStatus, ReferralType, Urgency, VisitType
 from clinical.models import (
     ConsultationNote,
     CounselingNote,
@@ -207,10 +207,6 @@ class DiagnosisForm(forms.ModelForm):
             "code": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["rank"].initial = DiagnosisRank.PRIMARY
 
     def _post_clean(self):
         pass

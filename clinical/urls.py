@@ -7,6 +7,7 @@ app_name = "clinical"
 urlpatterns = [
     path("patients/", views.patient_list, name="patient-list"),
     path("patients/new/", views.patient_register, name="patient-register"),
+    path("patients/new/check/", views.patient_register_check, name="patient-register-check"),
     path("patients/<int:pk>/", views.patient_detail, name="patient-detail"),
     path("patients/<int:pk>/visits/new/", views.visit_open, name="visit-open"),
     path("patients/<int:pk>/book/", views.book_for_patient, name="patient-book"),

@@ -125,6 +125,21 @@ def patient_register(request):
     return render(request, "clinical/patient_form.html", {"form": form, "duplicate": duplicate}, status=status)
 
 
+@require_POST
+@staff_page("clinical.add_patient")
+def patient_register_check(request):
+    """While the clerk types: is someone with this SA ID or medical aid number already registered?"""
+    id_number = "".join((request.POST.get("id_number") or "").split())
+    scheme_number = (request.POST.get("medical_aid_number") or "").upper().replace(" ", "")
+    candidate = Patient(id_number=id_number or None, medical_aid_number=scheme_number or None)
+    existing = candidate.duplicate_of()
+    if existing is not None:
+        audit_reads(request, [existing])
+    response = render(request, "clinical/includes/duplicate_check.html", {"duplicate": existing})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def _duplicate_named_in(exc: ConflictError):
     """The existing patient a duplicate-registration conflict names, to link to it."""
     if exc.code != "duplicate_patient":
@@ -472,6 +487,8 @@ def _visit_context(request, visit, forms=None, focus=None):
         VisitStage(stage) for stage in visit.next_stages() if user.has_perm(f"clinical.advance_from_{visit.stage}")
     ]
     vitals = list(visit.vital_signs.all()) if user.has_perm("clinical.view_vitalsigns") else []
+    diagnoses = list(visit.diagnoses.all()) if user.has_perm("clinical.view_diagnosis") else []
+    has_primary = any(d.rank == "primary" for d in diagnoses)
     return {
         "visit": visit,
         "patient": visit.patient,
@@ -484,7 +501,11 @@ def _visit_context(request, visit, forms=None, focus=None):
         "vitals_form": form("vitals", VitalSignsForm, "clinical.add_vitalsigns"),
         "nursing_form": form("nursing", NursingNoteForm, "clinical.add_nursingnote"),
         "soap_form": form("soap", ConsultationNoteForm, "clinical.add_consultationnote"),
-        "diagnosis_form": form("diagnosis", DiagnosisForm, "clinical.add_diagnosis"),
+        "diagnosis_form": form(
+            "diagnosis",
+            lambda: DiagnosisForm(initial={"rank": "secondary" if has_primary else "primary"}),
+            "clinical.add_diagnosis",
+        ),
         "prescribe_form": prescribe_form,
         "allergy_conflicts": conflicts,
         "counseling_form": form("counseling", CounselingNoteForm, "clinical.add_counselingnote"),

@@ -607,3 +607,30 @@ def test_a_clerk_cannot_dispense(client, doctor, clerk):
     client.force_login(clerk)
 
     assert client.post(f"/visits/{visit.pk}/dispense/{item.pk}/").status_code == 403
+
+
+def test_the_live_duplicate_check_names_an_already_registered_patient(client, clerk):
+    existing = PatientFactory()
+    client.force_login(clerk)
+
+    found = client.post("/patients/new/check/", {"id_number": existing.id_number})
+    unknown = client.post("/patients/new/check/", {"id_number": sa_id_number(datetime.date(1970, 1, 1), male=True)})
+
+    assert f"/patients/{existing.pk}/" in found.content.decode()
+    assert unknown.content.decode().strip() == ""
+
+
+def test_only_registering_roles_may_use_the_duplicate_check(client, social_worker):
+    client.force_login(social_worker)
+
+    assert client.post("/patients/new/check/", {"id_number": "1"}).status_code == 403
+
+
+def test_a_second_diagnosis_defaults_to_secondary(client, doctor):
+    visit = VisitFactory(stage=VisitStage.CONSULTATION)
+    client.force_login(doctor)
+    client.post(f"/visits/{visit.pk}/diagnoses/", {"code": "I10", "rank": "primary"})
+
+    response = client.get(f"/visits/{visit.pk}/")
+
+    assert response.context["diagnosis_form"]["rank"].value() == "secondary"
