@@ -220,6 +220,8 @@ SPECTACULAR_SETTINGS = {
         "AppointmentStatusEnum": "scheduling.choices.AppointmentStatus",
         "AssetStatusEnum": "inventory.choices.AssetStatus",
         "PurchaseOrderStatusEnum": "inventory.choices.PurchaseOrderStatus",
+        "VisitStageEnum": "clinical.choices.VisitStage",
+        "ReferralStatusEnum": "clinical.choices.ReferralStatus",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",
