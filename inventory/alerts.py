@@ -12,8 +12,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -40,27 +38,14 @@ class RefreshResult:
 def current_conditions(*, today: date, windows: AlertWindows) -> dict[str, dict]:
     """Every alert condition true today, keyed by what it is about."""
     found: dict[str, dict] = {}
-    usable = (
-        Batch.objects.usable(today=today)
-        .filter(item=OuterRef("item"), location=OuterRef("location"))
-        .order_by()
-        .values("item")
-        .annotate(total=Sum("quantity"))
-        .values("total")
-    )
-    low = (
-        StockLevel.objects.filter(item__is_active=True, location__is_active=True)
-        .annotate(available=Coalesce(Subquery(usable), Value(0)))
-        .filter(available__lte=F("reorder_level"))
-        .select_related("item", "location")
-    )
+    low = StockLevel.objects.below_reorder_level(today=today).select_related("item", "location")
     for level in low:
         found[f"low_stock:{level.item_id}:{level.location_id}"] = {
             "kind": AlertKind.LOW_STOCK,
             "item": level.item,
             "location": level.location,
             "message": (
-                f"Low stock: {level.item.name} at {level.location.name}: {level.available} left "
+                f"Low stock: {level.item.name} at {level.location.name}: {level.available_quantity} left "
                 f"(reorder level {level.reorder_level}, reorder {level.reorder_quantity})."
             )[:300],
         }

@@ -335,6 +335,26 @@ class Item(models.Model):
         return available_quantity(item=self, location=location)
 
 
+class StockLevelQuerySet(models.QuerySet):
+    def with_available_quantity(self, *, today: date | None = None):
+        """Annotate `available_quantity`: the usable stock of the item at the level's location."""
+        usable = (
+            Batch.objects.usable(today=today)
+            .filter(item=OuterRef("item"), location=OuterRef("location"))
+            .order_by()
+            .values("item")
+            .annotate(total=Sum("quantity"))
+            .values("total")
+        )
+        return self.annotate(available_quantity=Coalesce(Subquery(usable, output_field=IntegerField()), Value(0)))
+
+    def below_reorder_level(self, *, today: date | None = None):
+        """Active items at active locations whose usable stock is at or below the reorder level."""
+        return self.with_available_quantity(today=today).filter(
+            available_quantity__lte=F("reorder_level"), item__is_active=True, location__is_active=True
+        )
+
+
 class StockLevel(models.Model):
     """How much of an item a location should hold: reorder when usable stock falls to the
     reorder level, and order the reorder quantity."""
@@ -343,6 +363,8 @@ class StockLevel(models.Model):
     location = models.ForeignKey(StockLocation, on_delete=models.CASCADE, related_name="stock_levels")
     reorder_level = models.PositiveIntegerField(default=0)
     reorder_quantity = models.PositiveIntegerField(default=0)
+
+    objects = StockLevelQuerySet.as_manager()
 
     class Meta:
         ordering = ["location__name", "item__name"]

@@ -5,8 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, IntegerField, OuterRef, ProtectedError, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, ProtectedError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -236,15 +235,7 @@ class ItemViewSet(DuplicatesAreConflictsMixin, viewsets.ModelViewSet):
 
 
 def _with_available(queryset):
-    usable = (
-        Batch.objects.usable()
-        .filter(item=OuterRef("item"), location=OuterRef("location"))
-        .order_by()
-        .values("item")
-        .annotate(total=Sum("quantity"))
-        .values("total")
-    )
-    return queryset.annotate(available_quantity=Coalesce(Subquery(usable, output_field=IntegerField()), Value(0)))
+    return queryset.with_available_quantity()
 
 
 class StockLevelViewSet(DuplicatesAreConflictsMixin, viewsets.ModelViewSet):
@@ -473,8 +464,8 @@ class LowStockAlertView(generics.ListAPIView):
 
 def low_stock_levels():
     return (
-        _with_available(StockLevel.objects.select_related("item", "location"))
-        .filter(available_quantity__lte=F("reorder_level"), item__is_active=True, location__is_active=True)
+        StockLevel.objects.below_reorder_level()
+        .select_related("item", "location")
         .order_by("location__name", "item__name")
     )
 
