@@ -142,6 +142,7 @@ ROLE_PERMISSIONS: dict[str, dict[Role, list[str]]] = {
             "clinical.override_allergy",
             *perms("clinical.dispensation", VIEW, ADD),
             *perms("clinical.referral", VIEW, ADD, CHANGE),
+            *perms("clinical.patientappointment", VIEW, ADD),
         ],
         # Nurses: registration, assessment and dispensing; they read, never write, SOAP notes,
         # diagnoses and prescriptions.
@@ -162,6 +163,7 @@ ROLE_PERMISSIONS: dict[str, dict[Role, list[str]]] = {
             *perms("clinical.prescriptionitem", VIEW),
             *perms("clinical.dispensation", VIEW, ADD),
             *perms("clinical.referral", VIEW),
+            *perms("clinical.patientappointment", VIEW, ADD),
         ],
         # Clerks: registration (with the conditions, allergies and medications patients report),
         # opening visits and booking; no clinical records at all.
@@ -170,6 +172,7 @@ ROLE_PERMISSIONS: dict[str, dict[Role, list[str]]] = {
             *perms("clinical.visit", VIEW, ADD, CHANGE),
             "clinical.advance_from_registration",
             *perms("clinical.visitstagechange", VIEW),
+            *perms("clinical.patientappointment", VIEW, ADD),
         ],
         # Social workers: read patients and visits; counseling notes and referrals.
         Role.SOCIAL_WORKER: [

@@ -10,11 +10,12 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from clinical.choices import ReferralStatus, VisitStage
+from clinical.choices import ReferralStatus, VisitStage, VisitType
 from clinical.models import (
     Dispensation,
     Medicine,
     Patient,
+    PatientAppointment,
     Prescription,
     PrescriptionItem,
     Referral,
@@ -23,8 +24,12 @@ from clinical.models import (
     VisitStageChange,
 )
 from clinical.models.prescriptions import allergy_conflict
+from clinical.models.records import VisitNote
 from inventory import services as stock
 from polmed.exceptions import ConflictError, RuleViolation
+from scheduling import services as scheduling
+from scheduling.choices import BookingChannel
+from scheduling.models import Appointment, AppointmentSlot
 
 PATIENT_FIELDS = {f.name for f in Patient._meta.concrete_fields} - {"id", "created_by", "created_at", "updated_at"}
 
@@ -109,12 +114,18 @@ def open_visit(
 
 
 def record_on_visit(model: type[models.Model], *, visit: Visit, by, **fields) -> models.Model:
-    """Add a vital-signs reading, a note or a diagnosis to an open visit, attributed to `by`."""
+    """Add a vital-signs reading, a note or a diagnosis to an open visit, attributed to `by`.
+
+    A closed visit takes only notes, kept as amendments; anything else is a 409."""
     record = model(visit=visit, recorded_by=by, recorded_at=timezone.now(), **fields)
     record.full_clean(exclude=["visit"], validate_constraints=False)
     with transaction.atomic():
-        # Locking the visit makes "closed" final: nothing is added after the close commits.
-        Visit.objects.select_for_update().get(pk=visit.pk).ensure_open()
+        # Locking the visit makes "closed" final: nothing but an amendment is added after the close commits.
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        if locked.is_closed and issubclass(model, VisitNote):
+            record.is_amendment = True
+        else:
+            locked.ensure_open()
         try:
             with transaction.atomic():
                 record.save()
@@ -247,3 +258,89 @@ def dispense(*, prescription_item: PrescriptionItem, by, quantity: int | None = 
         PrescriptionItem.objects.filter(pk=item.pk).update(quantity_dispensed=F("quantity_dispensed") + quantity)
     prescription_item.quantity_dispensed = item.quantity_dispensed + quantity
     return rows
+
+
+def find_patient_for(appointment: Appointment) -> Patient | None:
+    """The registered patient a booking names: by its SA ID number, then its medical aid number."""
+    link = PatientAppointment.objects.filter(appointment=appointment).select_related("patient").first()
+    if link is not None:
+        return link.patient
+    if appointment.sa_id_number:
+        found = Patient.objects.filter(id_number=appointment.sa_id_number).first()
+        if found:
+            return found
+    if appointment.medical_aid_number:
+        return Patient.objects.filter(
+            medical_aid_number=appointment.medical_aid_number.upper().replace(" ", "")
+        ).first()
+    return None
+
+
+def check_in(
+    *, appointment: Appointment, by, patient: Patient | None = None, registration: dict | None = None
+) -> Visit:
+    """The booked person has arrived: link the booking to a patient (the one given, the one its
+    SA ID or medical aid number finds, or a new registration), mark it checked in and open a
+    visit at registration for the stop's route and location. All or nothing."""
+    with transaction.atomic():
+        existing = PatientAppointment.objects.select_for_update().filter(appointment=appointment).first()
+        if existing is not None and existing.visit_id is not None:
+            raise ConflictError(
+                f"This appointment is already checked in (visit #{existing.visit_id}).", code="checked_in"
+            )
+        if patient is None:
+            patient = find_patient_for(appointment)
+        if patient is None:
+            if registration is None:
+                raise RuleViolation(
+                    "No registered patient matches this booking; give patient_id or the registration details.",
+                    field="patient_id",
+                )
+            details = {
+                "first_name": appointment.first_name,
+                "last_name": appointment.last_name,
+                "phone_number": appointment.phone,
+                "email": appointment.email,
+                "id_number": appointment.sa_id_number or None,
+                "medical_aid_number": appointment.medical_aid_number or None,
+                **registration,
+            }
+            patient = register_patient(by=by, **details)
+        elif existing is not None and existing.patient_id != patient.pk:
+            raise ConflictError("This appointment is linked to another patient.", code="other_patient")
+        appointment.check_in(by=by)
+        stop = appointment.slot.stop
+        visit = open_visit(
+            patient=patient,
+            by=by,
+            visit_type=VisitType.SCHEDULED,
+            visit_time=appointment.slot.start_time,
+            route=stop.route,
+            location=stop.location,
+        )
+        if existing is None:
+            PatientAppointment.objects.create(appointment=appointment, patient=patient, visit=visit, linked_by=by)
+        else:
+            existing.visit = visit
+            existing.save(update_fields=["visit"])
+    return visit
+
+
+def book_for_patient(*, patient: Patient, slot: AppointmentSlot, by) -> Appointment:
+    """Staff book a registered patient into a slot (capacity rules are scheduling's) and keep the link."""
+    if not patient.phone_number:
+        raise RuleViolation("Record the patient's phone number before booking.", field="phone_number")
+    with transaction.atomic():
+        appointment = scheduling.book(
+            slot=slot,
+            first_name=patient.first_name,
+            last_name=patient.last_name,
+            phone=str(patient.phone_number),
+            sa_id_number=patient.id_number or "",
+            medical_aid_number=patient.medical_aid_number or "",
+            email=patient.email,
+            booked_by=by,
+            channel=BookingChannel.STAFF,
+        )
+        PatientAppointment.objects.create(appointment=appointment, patient=patient, linked_by=by)
+    return appointment

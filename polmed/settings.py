@@ -214,12 +214,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Several models have a `status`; name each choice set after its model.
-    # Choice sets that share a field name ("status") across apps get their own component names.
     "ENUM_NAME_OVERRIDES": {
-        "RouteStatusEnum": "scheduling.choices.RouteStatus",
-        "AppointmentStatusEnum": "scheduling.choices.AppointmentStatus",
         "AssetStatusEnum": "inventory.choices.AssetStatus",
         "PurchaseOrderStatusEnum": "inventory.choices.PurchaseOrderStatus",
+        "RouteStatusEnum": "scheduling.choices.RouteStatus",
+        "AppointmentStatusEnum": "scheduling.choices.AppointmentStatus",
         "VisitStageEnum": "clinical.choices.VisitStage",
         "ReferralStatusEnum": "clinical.choices.ReferralStatus",
     },

@@ -5,8 +5,8 @@ light enough for a van's weak signal. This module computes the geometry; the tem
 import math
 from dataclasses import dataclass, field
 
-WIDTH, HEIGHT = 640, 260
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 48, 12, 16, 56
+WIDTH, HEIGHT = 560, 280
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 52, 12, 16, 64
 PALETTE = ("#0b4f8a", "#d97706", "#1a7f37", "#8250df", "#b42318", "#57606a")
 
 
@@ -97,18 +97,21 @@ def build_chart(kind: str, categories: list, series: list[tuple[str, list]], *, 
     else:
         for s, (name, vs) in enumerate(series):
             colour = PALETTE[s % len(PALETTE)]
-            points = []
+            # A hidden value breaks the line rather than joining its neighbours across it.
+            segments, points = [], []
             for index, raw in enumerate(vs):
                 value = _number(raw)
                 x = round(chart.plot_left + slot * (index + 0.5), 1)
                 if value is None:
                     if raw is not None:
                         chart.gaps.append((x, chart.plot_bottom - 4, str(raw)))
+                    segments.append(points)
+                    points = []
                     continue
                 points.append(f"{x},{y_of(value)}")
                 chart.dots.append((x, y_of(value), colour, f"{name}, {_label(categories[index])}: {value:g}"))
-            if points:
-                chart.lines.append((" ".join(points), colour, name))
+            segments.append(points)
+            chart.lines += [(" ".join(segment), colour, name) for segment in segments if segment]
 
     if len(series) > 1:
         chart.legend = [

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import DateField, F, Q
 from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -43,6 +43,14 @@ def truncate(field_name: str, granularity: str):
     """A database expression giving the local day, week (Monday) or month (1st) of a timestamp."""
     functions = {Granularity.DAY: TruncDate, Granularity.WEEK: TruncWeek, Granularity.MONTH: TruncMonth}
     return functions[Granularity(granularity)](field_name, tzinfo=LOCAL_TZ)
+
+
+def truncate_date(field_name: str, granularity: str):
+    """The same for a date column, which already holds a local day (no time zone to convert)."""
+    if granularity == Granularity.DAY:
+        return F(field_name)
+    functions = {Granularity.WEEK: TruncWeek, Granularity.MONTH: TruncMonth}
+    return functions[Granularity(granularity)](field_name, output_field=DateField())
 
 
 def as_local_date(value) -> date | None:
@@ -215,13 +223,21 @@ class ReportFilters:
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a report. `suppress_with` names the count a derived figure (a rate, a median)
-    rests on: when that count is hidden, so is the figure."""
+    """One column of a report.
+
+    A derived figure (a rate, a median) names the counts it rests on: `suppress_with`, whose
+    hiding hides it too (a rate would give its numerator away), and `denominator`, the number
+    of people it is computed over, below the threshold of which it is hidden. `part_of` names
+    the total a count adds up to: when a part is hidden, the total is hidden too, so the part
+    cannot be worked out by subtraction.
+    """
 
     key: str
     label: str
     kind: str = ColumnKind.TEXT
-    suppress_with: str | None = None
+    suppress_with: tuple[str, ...] = ()
+    denominator: str | None = None
+    part_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -308,22 +324,28 @@ SUPPRESSED = Suppressed()
 
 
 def suppress_small_counts(columns: Iterable[Column], rows: list[dict]) -> tuple[list[dict], int]:
-    """Hide counts from 1 to threshold-1, and every figure derived from a hidden count.
-
-    The one place suppression happens; returns new rows and how many cells were hidden.
-    """
+    """Hide counts from 1 to threshold-1, the totals they are part of, and every figure derived
+    from a hidden or small count. The one place suppression happens; returns new rows and how
+    many cells were hidden."""
     columns = list(columns)
     counts = [c.key for c in columns if c.kind == ColumnKind.COUNT]
-    derived = [c for c in columns if c.suppress_with]
+    parts = [c for c in columns if c.part_of]
+    derived = [c for c in columns if c.suppress_with or c.denominator]
     hidden = 0
     result = []
     for row in rows:
         row = dict(row)
         small = {key for key in counts if isinstance(row.get(key), int) and 0 < row[key] < SUPPRESSION_THRESHOLD}
+        for column in parts:
+            if column.key in small:
+                small.add(column.part_of)
         for column in derived:
-            base = row.get(column.suppress_with)
-            base_hidden = column.suppress_with in small or (isinstance(base, int) and base < SUPPRESSION_THRESHOLD)
-            if base_hidden and row.get(column.key) is not None:
+            if row.get(column.key) is None:
+                continue
+            base = row.get(column.denominator) if column.denominator else None
+            if any(key in small for key in column.suppress_with) or (
+                isinstance(base, int) and base < SUPPRESSION_THRESHOLD
+            ):
                 small.add(column.key)
         for key in small:
             row[key] = SUPPRESSED

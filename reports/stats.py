@@ -1,9 +1,10 @@
 """The dashboard's six figures (the spec's `GET /api/dashboard/stats`), one aggregate query each.
 
 Definitions (also in docs/reports.md); "today" is the local day in Africa/Johannesburg:
-- todayPatients: distinct patients with a visit opened today.
+- todayPatients: distinct patients with a visit dated today.
 - activeRoutes: routes with status active whose date range includes today.
-- pendingReferrals: referrals still open (pending, sent or appointment booked).
+- pendingReferrals: referrals still open (pending, sent or appointment booked); with a
+  province, route or van, those made at a visit in that scope.
 - pendingAppointments: appointments still booked for today or a later day.
 - lowStockAlerts: items at a location whose usable (non-expired) stock is at or below the
   location's reorder level (where a reorder level above zero is set).
@@ -16,7 +17,9 @@ from datetime import timedelta
 from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from clinical.models import Referral, Visit
 from inventory.models import Batch, StockLevel
+from reports.definitions.clinical import visit_scope_q
 from reports.definitions.stock import stock_scope_q
 from reports.framework import ReportFilters, local_today
 from scheduling.choices import AppointmentStatus, RouteStatus
@@ -32,6 +35,14 @@ FIGURES = [
     ("lowStockAlerts", "Low-stock alerts"),
     ("expiryAlerts", "Expiry alerts"),
 ]
+
+
+def today_patients(filters: ReportFilters, today) -> int:
+    return Visit.objects.filter(visit_scope_q(filters), visit_date=today).values("patient_id").distinct().count()
+
+
+def pending_referrals(filters: ReportFilters) -> int:
+    return Referral.objects.still_open().filter(visit_scope_q(filters, "visit__")).count()
 
 
 def active_routes(filters: ReportFilters, today) -> int:
@@ -83,9 +94,9 @@ def expiry_alert_batches(filters: ReportFilters, today):
 def dashboard_stats(filters: ReportFilters) -> dict[str, int]:
     today = local_today()
     return {
-        "todayPatients": 0,
+        "todayPatients": today_patients(filters, today),
         "activeRoutes": active_routes(filters, today),
-        "pendingReferrals": 0,
+        "pendingReferrals": pending_referrals(filters),
         "pendingAppointments": pending_appointments(filters, today),
         "lowStockAlerts": low_stock_levels(filters, today).count(),
         "expiryAlerts": expiry_alert_batches(filters, today).count(),

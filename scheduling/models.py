@@ -296,6 +296,9 @@ class AppointmentQuerySet(models.QuerySet):
     def needs_rescheduling(self):
         return self.filter(status=AppointmentStatus.NEEDS_RESCHEDULING)
 
+    def on(self, date: datetime.date):
+        return self.filter(slot__stop__date=date)
+
     def for_reference(self, reference: str, phone: str):
         """The booking with this reference and phone, or nothing: the pair is the caller's proof."""
         return self.filter(reference=reference.strip().upper(), phone=phone)
@@ -341,6 +344,11 @@ class Appointment(models.Model):
 
     def __str__(self):
         return f"Appointment {self.reference}"
+
+    @property
+    def stop(self) -> RouteStop:
+        """The clinic day: its route, location and (through the route) van."""
+        return self.slot.stop
 
     @property
     def appointment_date(self) -> datetime.date:

@@ -109,11 +109,16 @@ def build_message(kind: str, appointment) -> Message:
     )
 
 
-def notify(kind: str, appointment, *, backend: NotificationBackend | None = None) -> bool:
-    """Send one notice. A failing gateway never undoes the booking: the error is logged (without
-    personal data) and False is returned."""
+SENT, UNREACHABLE, FAILED = "sent", "unreachable", "failed"
+
+
+def notify(kind: str, appointment, *, backend: NotificationBackend | None = None) -> str:
+    """Send one notice: SENT, UNREACHABLE (this backend cannot reach the person) or FAILED.
+
+    A failing gateway never undoes the booking: the error is logged without personal data."""
     try:
-        return (backend or get_backend()).send(build_message(kind, appointment))
+        delivered = (backend or get_backend()).send(build_message(kind, appointment))
     except Exception:
         logger.exception("Could not send %s notice for appointment %s", kind, appointment.pk)
-        return False
+        return FAILED
+    return SENT if delivered else UNREACHABLE

@@ -13,7 +13,7 @@ from django.utils import timezone
 from stdnum.za import idnr
 
 from polmed.exceptions import ConflictError, RuleViolation
-from scheduling.choices import AppointmentStatus, BookingChannel, NotificationKind
+from scheduling.choices import AppointmentStatus, BookingChannel, NotificationKind, RouteStatus
 from scheduling.models import Appointment, AppointmentSlot, Location, Route, RouteStop, new_reference
 from scheduling.notifications import notify
 from scheduling.phones import normalize_phone
@@ -290,3 +290,15 @@ def unblock_day(stop: RouteStop, *, by=None) -> list[Appointment]:
             appointment.save(update_fields=["status", "status_changed_at", "status_changed_by"])
     stop.refresh_from_db()
     return restored
+
+
+def cancel_route(route: Route, *, by=None) -> list[Appointment]:
+    """Cancel a route: its status becomes cancelled and every clinic day from today on is blocked,
+    so its bookings are listed for rescheduling. Returns those bookings."""
+    affected = []
+    with transaction.atomic():
+        Route.objects.filter(pk=route.pk).update(status=RouteStatus.CANCELLED)
+        route.status = RouteStatus.CANCELLED
+        for stop in RouteStop.objects.filter(route=route, date__gte=timezone.localdate(), is_blocked=False):
+            affected += block_day(stop, reason="Route cancelled", by=by)
+    return affected

@@ -13,6 +13,7 @@ from clinical.models import (
     Medicine,
     NursingNote,
     Patient,
+    PatientAppointment,
     Prescription,
     PrescriptionItem,
     Referral,
@@ -22,7 +23,7 @@ from clinical.models import (
     VitalSigns,
 )
 from clinical.models.records import MG_DL_PER_MMOL_L, is_injury
-from scheduling.models import Location, Route
+from scheduling.models import AppointmentSlot, Location, Route
 
 
 def _name(user) -> str | None:
@@ -252,21 +253,21 @@ class VitalSignsSerializer(RecordSerializer):
 class ConsultationNoteSerializer(RecordSerializer):
     class Meta:
         model = ConsultationNote
-        fields = [*RECORD_FIELDS, "subjective", "objective", "assessment", "plan"]
+        fields = [*RECORD_FIELDS, "is_amendment", "subjective", "objective", "assessment", "plan"]
         read_only_fields = RECORD_FIELDS
 
 
 class NursingNoteSerializer(RecordSerializer):
     class Meta:
         model = NursingNote
-        fields = [*RECORD_FIELDS, "text"]
+        fields = [*RECORD_FIELDS, "is_amendment", "text"]
         read_only_fields = RECORD_FIELDS
 
 
 class CounselingNoteSerializer(RecordSerializer):
     class Meta:
         model = CounselingNote
-        fields = [*RECORD_FIELDS, "text"]
+        fields = [*RECORD_FIELDS, "is_amendment", "text"]
         read_only_fields = RECORD_FIELDS
 
 
@@ -293,7 +294,7 @@ class Icd10Serializer(serializers.Serializer):
 class MedicineSerializer(serializers.ModelSerializer):
     class Meta:
         model = Medicine
-        fields = ["id", "name", "strength", "form", "atc_code", "is_active"]
+        fields = ["id", "name", "strength", "form", "atc_code", "inventory_item", "is_active"]
         read_only_fields = ["name", "strength", "form", "atc_code"]
 
 
@@ -421,3 +422,59 @@ class ReferralStatusSerializer(serializers.Serializer):
 
 class ReferralFeedbackSerializer(serializers.Serializer):
     feedback = serializers.CharField()
+
+
+class CheckInRegistrationSerializer(PatientSerializer):
+    """Details to register the arriving person; names, phone and ID default to the booking's."""
+
+    class Meta(PatientSerializer.Meta):
+        extra_kwargs = {
+            **PatientSerializer.Meta.extra_kwargs,
+            "first_name": {"required": False},
+            "last_name": {"required": False},
+        }
+
+
+class CheckInSerializer(serializers.Serializer):
+    patient_id = serializers.PrimaryKeyRelatedField(
+        queryset=Patient.objects.all(), source="patient", required=False, allow_null=True
+    )
+    registration = CheckInRegistrationSerializer(
+        required=False, help_text="Register the person now when no patient matches the booking."
+    )
+
+
+class CheckInResultSerializer(serializers.Serializer):
+    visit_id = serializers.IntegerField()
+    patient_id = serializers.IntegerField()
+    appointment_id = serializers.IntegerField()
+    reference = serializers.CharField()
+
+
+class PatientAppointmentSerializer(serializers.ModelSerializer):
+    appointment_id = serializers.IntegerField(source="appointment.pk", read_only=True)
+    reference = serializers.CharField(source="appointment.reference", read_only=True)
+    status = serializers.CharField(source="appointment.status", read_only=True)
+    appointment_date = serializers.DateField(source="appointment.slot.stop.date", read_only=True)
+    appointment_time = serializers.TimeField(source="appointment.slot.start_time", read_only=True)
+    route_name = serializers.CharField(source="appointment.slot.stop.route.route_name", read_only=True)
+    location_name = serializers.CharField(source="appointment.slot.stop.location.name", read_only=True)
+    visit_id = serializers.IntegerField(read_only=True, allow_null=True)
+    slot = serializers.PrimaryKeyRelatedField(queryset=AppointmentSlot.objects.all(), write_only=True)
+
+    class Meta:
+        model = PatientAppointment
+        fields = [
+            "id",
+            "slot",
+            "appointment_id",
+            "reference",
+            "status",
+            "appointment_date",
+            "appointment_time",
+            "route_name",
+            "location_name",
+            "visit_id",
+            "linked_at",
+        ]
+        read_only_fields = ["linked_at"]

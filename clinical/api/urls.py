@@ -7,6 +7,9 @@ router = OptionalSlashRouter()
 router.register("patients", views.PatientViewSet, basename="patient")
 router.register(r"patients/(?P<patient_id>[0-9]+)/visits", views.PatientVisitViewSet, basename="patient-visit")
 router.register(r"patients/(?P<patient_id>[0-9]+)/referrals", views.PatientReferralViewSet, basename="patient-referral")
+router.register(
+    r"patients/(?P<patient_id>[0-9]+)/appointments", views.PatientAppointmentViewSet, basename="patient-appointment"
+)
 router.register("visits", views.VisitViewSet, basename="visit")
 router.register(r"visits/(?P<visit_id>[0-9]+)/vital-signs", views.VitalSignsViewSet, basename="visit-vital-signs")
 router.register(r"visits/(?P<visit_id>[0-9]+)/soap-notes", views.ConsultationNoteViewSet, basename="visit-soap-note")
@@ -22,5 +25,8 @@ router.register("formulary", views.MedicineViewSet, basename="medicine")
 
 urlpatterns = [
     re_path(r"^icd10/?$", views.Icd10SearchView.as_view(), name="icd10-search"),
+    re_path(
+        r"^appointments/(?P<pk>[0-9]+)/check-in/?$", views.AppointmentCheckInView.as_view(), name="appointment-check-in"
+    ),
     *router.urls,
 ]

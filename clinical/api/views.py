@@ -20,6 +20,7 @@ from clinical.models import (
     Medicine,
     NursingNote,
     Patient,
+    PatientAppointment,
     Prescription,
     PrescriptionItem,
     Referral,
@@ -28,7 +29,8 @@ from clinical.models import (
     VitalSigns,
 )
 from polmed.api import created, success
-from polmed.audit import ReadAuditMixin
+from polmed.audit import ReadAuditMixin, client_address, log_reads
+from scheduling.models import Appointment
 
 
 class NoStoreMixin:
@@ -434,3 +436,64 @@ class Icd10SearchView(NoStoreMixin, APIView):
         if len(term) < 2:
             raise ValidationError({"search": ["Give at least two characters of a code or description."]})
         return success(icd10.search(term))
+
+
+class PatientAppointmentViewSet(PatientChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A patient's bookings; POST {slot} books the patient into a slot (staff booking)."""
+
+    queryset = PatientAppointment.objects.select_related(
+        "appointment__slot__stop__route", "appointment__slot__stop__location"
+    )
+    serializer_class = s.PatientAppointmentSerializer
+    filter_backends = []
+    action_permissions = {"create": ["clinical.add_patientappointment", "scheduling.add_appointment"]}
+
+    def get_queryset(self):
+        return super().get_queryset().filter(patient=self.get_patient())
+
+    def create(self, request, patient_id=None):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        appointment = services.book_for_patient(
+            patient=self.get_patient(), slot=serializer.validated_data["slot"], by=request.user
+        )
+        link = self.get_queryset().get(appointment=appointment)
+        return created(self.get_serializer(link).data, message="Appointment booked successfully")
+
+
+class AppointmentCheckInView(NoStoreMixin, APIView):
+    """The booked person has arrived: link a patient, mark the booking checked in and open a visit
+    at registration for the stop's route and location."""
+
+    required_permissions = {"POST": ["scheduling.change_appointment", "clinical.add_visit"]}
+
+    @extend_schema(
+        request=s.CheckInSerializer,
+        responses={201: s.CheckInResultSerializer, 409: OpenApiResponse(description="Not today, or already in")},
+    )
+    def post(self, request, pk):
+        appointment = get_object_or_404(
+            Appointment.objects.select_related("slot__stop__route", "slot__stop__location"), pk=pk
+        )
+        serializer = s.CheckInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        registration = None
+        if "registration" in serializer.validated_data:
+            fields, lists = s.PatientSerializer().split(dict(serializer.validated_data["registration"]))
+            registration = {**fields, **lists}
+        visit = services.check_in(
+            appointment=appointment,
+            by=request.user,
+            patient=serializer.validated_data.get("patient"),
+            registration=registration,
+        )
+        log_reads([visit.patient], actor=request.user, remote_addr=client_address(request))
+        return created(
+            {
+                "visit_id": visit.pk,
+                "patient_id": visit.patient_id,
+                "appointment_id": appointment.pk,
+                "reference": appointment.reference,
+            },
+            message="Patient checked in",
+        )

@@ -2,6 +2,7 @@
 
 from auditlog.registry import auditlog
 
+from .appointments import PatientAppointment
 from .patients import Allergy, ChronicCondition, CurrentMedication, Patient
 from .prescriptions import Dispensation, Medicine, Prescription, PrescriptionItem
 from .records import ConsultationNote, CounselingNote, Diagnosis, NursingNote, VitalSigns
@@ -19,6 +20,7 @@ __all__ = [
     "Medicine",
     "NursingNote",
     "Patient",
+    "PatientAppointment",
     "Prescription",
     "PrescriptionItem",
     "Referral",
@@ -47,5 +49,6 @@ for _model in (
     Dispensation,
     Referral,
     ReferralStatusChange,
+    PatientAppointment,
 ):
     auditlog.register(_model)

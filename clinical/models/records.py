@@ -138,7 +138,16 @@ class VitalSigns(RecordedDuringVisit):
         return flags
 
 
-class ConsultationNote(RecordedDuringVisit):
+class VisitNote(RecordedDuringVisit):
+    """A note is never edited. A note added after the visit closed is an amendment, flagged as such."""
+
+    is_amendment = models.BooleanField(default=False, editable=False)
+
+    class Meta(RecordedDuringVisit.Meta):
+        abstract = True
+
+
+class ConsultationNote(VisitNote):
     """A doctor's consultation note in SOAP form (subjective, objective, assessment, plan)."""
 
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="consultation_notes")
@@ -147,7 +156,7 @@ class ConsultationNote(RecordedDuringVisit):
     assessment = models.TextField(blank=True)
     plan = models.TextField(blank=True)
 
-    class Meta(RecordedDuringVisit.Meta):
+    class Meta(VisitNote.Meta):
         verbose_name = "SOAP note"
 
     def __str__(self):
@@ -160,26 +169,26 @@ class ConsultationNote(RecordedDuringVisit):
             )
 
 
-class NursingNote(RecordedDuringVisit):
+class NursingNote(VisitNote):
     """A nurse's assessment or triage note."""
 
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="nursing_notes")
     text = models.TextField()
 
-    class Meta(RecordedDuringVisit.Meta):
+    class Meta(VisitNote.Meta):
         pass
 
     def __str__(self):
         return f"Nursing note for visit #{self.visit_id}"
 
 
-class CounselingNote(RecordedDuringVisit):
+class CounselingNote(VisitNote):
     """A social worker's note on psychosocial support; read only by clinical staff."""
 
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="counseling_notes")
     text = models.TextField()
 
-    class Meta(RecordedDuringVisit.Meta):
+    class Meta(VisitNote.Meta):
         pass
 
     def __str__(self):

@@ -146,8 +146,29 @@ def test_a_closed_visit_rejects_advances_edits_and_new_records(doctor):
     assert_error(
         client.post(f"/api/visits/{visit.pk}/vital-signs", {"heart_rate": 70}, format="json"), 409, contains="closed"
     )
-    assert_error(client.post(f"/api/visits/{visit.pk}/soap-notes", {"plan": "x"}, format="json"), 409)
-    assert visit.vital_signs.count() == 0 and visit.consultation_notes.count() == 0
+    assert_error(client.post(f"/api/visits/{visit.pk}/diagnoses", {"code": "I10"}, format="json"), 409)
+    assert visit.vital_signs.count() == 0 and visit.diagnoses.count() == 0
+
+
+def test_a_note_on_a_closed_visit_is_kept_as_an_attributed_amendment(doctor):
+    visit = VisitFactory(stage=VisitStage.CLOSURE, closed_at=timezone.now())
+
+    response = bearer_client(doctor).post(
+        f"/api/visits/{visit.pk}/soap-notes", {"plan": "Correction: review in 2 weeks"}, format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["data"]["is_amendment"] is True
+    note = visit.consultation_notes.get()
+    assert (note.is_amendment, note.recorded_by) == (True, doctor)
+
+
+def test_notes_on_an_open_visit_are_not_amendments(nurse):
+    visit = VisitFactory()
+
+    response = bearer_client(nurse).post(f"/api/visits/{visit.pk}/nursing-notes", {"text": "Triage"}, format="json")
+
+    assert response.json()["data"]["is_amendment"] is False
 
 
 def test_closing_needs_the_closure_stage(nurse):

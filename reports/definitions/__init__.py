@@ -1,3 +1,3 @@
 """The reports, one module per area; importing this package registers them all."""
 
-from reports.definitions import appointments, assets, stock  # noqa: F401
+from reports.definitions import appointments, assets, clinical, stock  # noqa: F401

@@ -12,6 +12,10 @@ def rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
+# A rate is hidden when either of its counts is, or when fewer than five people had an outcome.
+RATE_PARTS = ("attended", "no_show")
+
+
 @register
 class AppointmentsPerRoute(Report):
     slug = "appointments"
@@ -22,13 +26,20 @@ class AppointmentsPerRoute(Report):
         Column("route", "Route"),
         Column("province", "Province"),
         Column("booked", "Booked", ColumnKind.COUNT),
-        Column("attended", "Attended", ColumnKind.COUNT),
-        Column("no_show", "No-show", ColumnKind.COUNT),
-        Column("awaiting", "Not yet marked", ColumnKind.COUNT),
+        Column("attended", "Attended", ColumnKind.COUNT, part_of="booked"),
+        Column("no_show", "No-show", ColumnKind.COUNT, part_of="booked"),
+        Column("awaiting", "Not yet marked", ColumnKind.COUNT, part_of="booked"),
         Column("cancelled", "Cancelled", ColumnKind.COUNT),
-        Column("with_outcome", "Attended or no-show", ColumnKind.COUNT),
-        Column("attendance_rate", "Attendance rate", ColumnKind.PERCENT, suppress_with="with_outcome"),
-        Column("no_show_rate", "No-show rate", ColumnKind.PERCENT, suppress_with="with_outcome"),
+        Column(
+            "attendance_rate",
+            "Attendance rate",
+            ColumnKind.PERCENT,
+            suppress_with=RATE_PARTS,
+            denominator="with_outcome",
+        ),
+        Column(
+            "no_show_rate", "No-show rate", ColumnKind.PERCENT, suppress_with=RATE_PARTS, denominator="with_outcome"
+        ),
     )
     chart = Chart("bar", "route", ("booked", "attended", "no_show"))
     definition = (
@@ -71,7 +82,7 @@ class AppointmentsPerRoute(Report):
                     "no_show": row["no_show"],
                     "awaiting": row["awaiting"],
                     "cancelled": row["cancelled"],
-                    "with_outcome": outcomes,
+                    "with_outcome": outcomes,  # not shown; the base of both rates
                     "attendance_rate": rate(row["attended"], outcomes),
                     "no_show_rate": rate(row["no_show"], outcomes),
                 }

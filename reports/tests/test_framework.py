@@ -143,7 +143,7 @@ class TestSuppression:
     columns = (
         Column("place", "Place"),
         Column("visits", "Visits", ColumnKind.COUNT),
-        Column("median", "Median wait", ColumnKind.MINUTES, suppress_with="visits"),
+        Column("median", "Median wait", ColumnKind.MINUTES, denominator="visits"),
         Column("cost", "Cost", ColumnKind.MONEY),
     )
 
@@ -209,3 +209,13 @@ class TestCharts:
     def test_an_empty_chart_says_there_is_no_data(self):
         html = render_to_string("reports/charts/chart.html", {"chart": build_chart("bar", [], [], title="Visits")})
         assert "<svg" not in html and "No data" in html
+
+
+@pytest.mark.django_db
+def test_exactly_the_roles_with_patient_access_see_small_counts(user_with_role):
+    from accounts.choices import Role
+    from reports.models import SMALL_COUNTS_PERMISSION
+
+    for role in Role:
+        user = user_with_role(role)
+        assert user.has_perm(SMALL_COUNTS_PERMISSION) == user.has_perm("clinical.view_patient"), role

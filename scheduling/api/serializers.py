@@ -298,12 +298,13 @@ class AvailabilityQuerySerializer(serializers.Serializer):
     route = serializers.IntegerField(required=False, min_value=1)
 
     def validate(self, attrs):
-        today = timezone.localdate()
-        date_from = max(attrs.get("date_from") or today, today)
-        date_to = attrs.get("date_to") or date_from + datetime.timedelta(days=DEFAULT_AVAILABILITY_DAYS)
-        if date_to < date_from:
-            raise serializers.ValidationError({"date_to": "date_to must not be before date_from (or today)."})
-        if (date_to - date_from).days > MAX_AVAILABILITY_DAYS:
+        asked_from, asked_to = attrs.get("date_from"), attrs.get("date_to")
+        if asked_from and asked_to and asked_to < asked_from:
+            raise serializers.ValidationError({"date_to": "date_to must not be before date_from."})
+        if asked_from and asked_to and (asked_to - asked_from).days > MAX_AVAILABILITY_DAYS:
             raise serializers.ValidationError({"date_to": f"Ask for at most {MAX_AVAILABILITY_DAYS} days at a time."})
+        # Past days have nothing bookable: a range in the past simply finds nothing.
+        date_from = max(asked_from or timezone.localdate(), timezone.localdate())
+        date_to = asked_to or date_from + datetime.timedelta(days=DEFAULT_AVAILABILITY_DAYS)
         attrs["date_from"], attrs["date_to"] = date_from, date_to
         return attrs

@@ -1,6 +1,7 @@
 """Scheduling API: routes, stops, slots and bookings for staff; availability and self-service
 booking for the public. The rules live in `scheduling.services` and the models."""
 
+from django.db import transaction
 from django.db.models import Sum
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -35,7 +36,7 @@ from scheduling.api.serializers import (
     SlotSerializer,
     StaffBookingSerializer,
 )
-from scheduling.choices import BookingChannel
+from scheduling.choices import BookingChannel, RouteStatus
 from scheduling.models import Appointment, AppointmentSlot, Location, MobileUnit, Route, RouteStop
 from scheduling.phones import try_normalize_phone
 
@@ -101,6 +102,17 @@ class RouteViewSet(viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         serializer.save(created_by=request.user)
         return created(serializer.data, message="Route created successfully")
+
+    def perform_update(self, serializer):
+        cancelling = (
+            serializer.validated_data.get("status") == RouteStatus.CANCELLED
+            and serializer.instance.status != RouteStatus.CANCELLED
+        )
+        with transaction.atomic():
+            route = serializer.save()
+            if cancelling:
+                # Its future days are blocked, so their bookings show up for rescheduling.
+                services.cancel_route(route, by=self.request.user)
 
     def perform_destroy(self, instance):
         if Appointment.objects.filter(slot__stop__route=instance).exists():
@@ -345,7 +357,9 @@ def _own_appointment(request, reference: str, phone: str) -> Appointment:
 
 
 class PublicLookupView(NoStoreMixin, PublicView):
-    """A person's own booking, found by its reference and phone number together."""
+    """A person's own booking, found by its reference and phone number together.
+
+    POST with the same fields in the body keeps the phone number out of URLs and server logs."""
 
     @extend_schema(
         auth=[],
@@ -356,7 +370,19 @@ class PublicLookupView(NoStoreMixin, PublicView):
         responses={200: PublicAppointmentSerializer},
     )
     def get(self, request):
-        query = ReferencePhoneSerializer(data=request.query_params)
+        return self._lookup(request, request.query_params)
+
+    @extend_schema(
+        auth=[],
+        operation_id="appointments_lookup_by_body",
+        request=ReferencePhoneSerializer,
+        responses={200: PublicAppointmentSerializer},
+    )
+    def post(self, request):
+        return self._lookup(request, request.data)
+
+    def _lookup(self, request, data):
+        query = ReferencePhoneSerializer(data=data)
         query.is_valid(raise_exception=True)
         appointment = _own_appointment(request, **query.validated_data)
         return success(PublicAppointmentSerializer(appointment).data)

@@ -69,6 +69,22 @@ MATRIX = [
     Access("POST", "/api/appointments/{appointment}/cancel", CLINIC_TEAM),
     Access("POST", "/api/appointments/{appointment}/no-show", CLINIC_TEAM),
     Access("POST", "/api/appointments/{appointment}/reschedule", CLINIC_TEAM, {"slot_id": 0}),
+    Access("DELETE", "/api/routes/{route}", roles()),
+    Access("DELETE", "/api/stops/{stop}", roles()),
+    Access("GET", "/api/stops/{stop}", READERS | {Role.INVENTORY_MANAGER}),
+    Access("GET", "/api/slots/{slot}", READERS),
+    Access("GET", "/api/locations/{location}", READERS | {Role.INVENTORY_MANAGER}),
+    Access("PATCH", "/api/locations/{location}", roles(), {"contact_person": "Sgt Dube"}),
+    Access("DELETE", "/api/locations/{location}", roles()),
+    Access("GET", "/api/mobile-units/{unit}", CLINIC_TEAM | {Role.INVENTORY_MANAGER}),
+    Access("POST", "/api/mobile-units", roles(), {"name": "Van X", "registration_number": "X 1 GP"}),
+    Access("PATCH", "/api/mobile-units/{unit}", roles(), {"is_active": False}),
+    Access("DELETE", "/api/mobile-units/{unit}", roles()),
+    # Public endpoints: anyone, whatever their role.
+    Access("GET", "/api/appointments/available", frozenset(Role)),
+    Access("POST", "/api/appointments/book", frozenset(Role), {"slot_id": 0}),
+    Access("GET", "/api/appointments/lookup?reference=X&phone=0821234567", frozenset(Role)),
+    Access("POST", "/api/appointments/cancel", frozenset(Role), {"reference": "X", "phone": "0821234567"}),
 ]
 
 
@@ -76,7 +92,14 @@ MATRIX = [
 def test_role_matrix(client_for, access, role, allowed):
     appointment = AppointmentFactory()
     stop = appointment.slot.stop
-    path = access.path.format(route=stop.route_id, stop=stop.pk, appointment=appointment.pk)
+    path = access.path.format(
+        route=stop.route_id,
+        stop=stop.pk,
+        slot=appointment.slot_id,
+        appointment=appointment.pk,
+        location=stop.location_id,
+        unit=stop.route.mobile_unit_id,
+    )
 
     response = client_for(role).generic(
         access.method, path, data=json.dumps(access.payload) if access.payload else "", content_type="application/json"
@@ -295,6 +318,39 @@ def test_staff_book_by_name_and_phone(client_for):
     assert appointment.booked_by is not None
     assert response.json()["data"]["phone"] == "+27821234567"
     assert response["Cache-Control"] == "no-store"
+
+
+def test_staff_booking_with_a_bad_phone_is_400_and_saves_nothing(client_for):
+    slot = AppointmentSlotFactory()
+
+    response = client_for(Role.CLERK).post("/api/appointments", booking_payload(slot, phone="123"), format="json")
+
+    body = assert_error(response, 400, contains="phone")
+    assert "phone" in body["details"]
+    assert Appointment.objects.count() == 0
+    assert AppointmentSlot.objects.get().booked_count == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "factory"),
+    [
+        ("/api/locations", lambda n: LocationFactory.create_batch(n)),
+        ("/api/mobile-units", lambda n: MobileUnitFactory.create_batch(n)),
+        (
+            "/api/slots",
+            lambda n: [AppointmentSlotFactory(stop=RouteStopFactory(slots=False)) for _ in range(n)],
+        ),
+    ],
+)
+@pytest.mark.parametrize("rows", [1, 50])
+def test_other_lists_run_constant_queries(client_for, django_assert_max_num_queries, path, factory, rows):
+    factory(rows)
+    client = client_for(Role.ADMINISTRATOR)
+
+    with django_assert_max_num_queries(6):
+        response = client.get(path, {"per_page": 100})
+
+    assert len(response.json()["data"]) == rows
 
 
 def test_staff_booking_an_unknown_slot_is_404(client_for):
@@ -632,3 +688,56 @@ def test_mobile_unit_list_shows_its_stock_location(client_for):
     response = client_for(Role.INVENTORY_MANAGER).get("/api/mobile-units")
 
     assert response.json()["data"][0]["stock_location_code"] == unit.stock_location.code
+
+
+def test_available_for_a_past_range_finds_nothing(api_client):
+    AppointmentSlotFactory()
+
+    response = api_client.get(
+        "/api/appointments/available",
+        {"province": "Western Cape", "date_from": "2025-11-10", "date_to": "2025-12-31"},
+    )
+
+    assert response.status_code == 200
+    assert response.json()["data"] == []
+
+
+def test_lookup_also_accepts_the_pair_in_the_body(api_client):
+    appointment = AppointmentFactory(phone="+27821234567")
+
+    response = api_client.post(
+        "/api/appointments/lookup", {"reference": appointment.reference, "phone": "0821234567"}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["data"]["reference"] == appointment.reference
+
+
+def test_cancelling_a_route_lists_its_future_bookings_for_rescheduling(client_for):
+    appointment = AppointmentFactory()
+    route = appointment.slot.stop.route
+
+    response = client_for(Role.ADMINISTRATOR).patch(f"/api/routes/{route.pk}", {"status": "cancelled"}, format="json")
+
+    assert response.status_code == 200, response.content
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.NEEDS_RESCHEDULING
+    assert RouteStop.objects.get().is_blocked
+
+
+def test_a_stop_with_bookings_cannot_be_deleted(client_for):
+    appointment = AppointmentFactory()
+
+    assert_error(client_for(Role.ADMINISTRATOR).delete(f"/api/stops/{appointment.slot.stop_id}"), 409)
+
+    assert RouteStop.objects.count() == 1
+
+
+def test_an_empty_stop_can_be_deleted(client_for):
+    stop = RouteStopFactory()
+
+    response = client_for(Role.ADMINISTRATOR).delete(f"/api/stops/{stop.pk}")
+
+    assert response.status_code == 204
+    assert not RouteStop.objects.exists()
+    assert not AppointmentSlot.objects.exists()

@@ -81,7 +81,7 @@ def test_a_failed_reminder_is_retried_on_the_next_run(settings, outbox):
     settings.SCHEDULING_NOTIFICATION_BACKEND = "scheduling.tests.test_commands.BrokenGateway"
     appointment = AppointmentFactory()
 
-    assert "1 could not be sent" in run()
+    assert "1 failed" in run()
     assert Appointment.objects.get(pk=appointment.pk).reminder_sent_at is None
 
     settings.SCHEDULING_NOTIFICATION_BACKEND = "scheduling.notifications.LocmemBackend"
@@ -95,7 +95,7 @@ def test_console_backend_writes_the_message():
     backend = ConsoleBackend()
     backend.stream = stream
 
-    assert notify("reminder", appointment, backend=backend)
+    assert notify("reminder", appointment, backend=backend) == "sent"
 
     assert appointment.reference in stream.getvalue()
 
@@ -104,8 +104,16 @@ def test_email_backend_sends_only_when_there_is_an_address(mailoutbox):
     with_email = AppointmentFactory(email="lindiwe@example.com")
     without = AppointmentFactory()
 
-    assert notify("confirmation", with_email, backend=EmailBackend())
-    assert not notify("confirmation", without, backend=EmailBackend())
+    assert notify("confirmation", with_email, backend=EmailBackend()) == "sent"
+    assert notify("confirmation", without, backend=EmailBackend()) == "unreachable"
 
     assert [mail.to for mail in mailoutbox] == [["lindiwe@example.com"]]
     assert with_email.reference in mailoutbox[0].body
+
+
+def test_bookings_the_backend_cannot_reach_are_not_retried_forever(settings):
+    settings.SCHEDULING_NOTIFICATION_BACKEND = "scheduling.notifications.EmailBackend"
+    AppointmentFactory(email="")
+
+    assert "1 not reachable" in run()
+    assert "Sent 0" in run() and "0 not reachable" in run()

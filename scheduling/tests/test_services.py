@@ -320,3 +320,11 @@ def test_concurrent_bookings_never_overbook_a_slot():
     slot.refresh_from_db()
     assert slot.booked_count == 10
     assert Appointment.objects.filter(slot=slot).count() == 10
+
+
+def test_an_appointment_knows_its_clinic_day_and_van():
+    appointment = AppointmentFactory()
+
+    assert appointment.stop == appointment.slot.stop
+    assert appointment.stop.mobile_unit == appointment.stop.route.mobile_unit
+    assert list(Appointment.objects.on(appointment.appointment_date)) == [appointment]

@@ -2,7 +2,8 @@
 
 Idempotent and safe to schedule hourly: each booking is claimed (`reminder_sent_at` set by a
 conditional update) before its message goes out, so a second or parallel run sends nothing
-twice. A message that fails to send is released again for the next run.
+twice. A message whose sending fails is released again for the next run; a booking the
+backend cannot reach (e.g. email without an address) counts as done.
 """
 
 import datetime
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from scheduling.choices import AppointmentStatus, NotificationKind
 from scheduling.models import Appointment
-from scheduling.notifications import notify
+from scheduling.notifications import FAILED, SENT, notify
 
 
 class Command(BaseCommand):
@@ -39,17 +40,23 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"{due.count()} reminders due for {day:%Y-%m-%d} (dry run, nothing sent).")
             return
-        sent = failed = 0
+        sent = unreachable = failed = 0
         for appointment in due.iterator(chunk_size=200):
             claimed = Appointment.objects.filter(pk=appointment.pk, reminder_sent_at__isnull=True).update(
                 reminder_sent_at=timezone.now()
             )
             if not claimed:
                 continue  # another run got there first
-            if notify(NotificationKind.REMINDER, appointment):
+            result = notify(NotificationKind.REMINDER, appointment)
+            if result == SENT:
                 sent += 1
-            else:
+            elif result == FAILED:
                 Appointment.objects.filter(pk=appointment.pk).update(reminder_sent_at=None)
                 failed += 1
+            else:
+                unreachable += 1
         if verbosity:
-            self.stdout.write(f"Sent {sent} reminders for {day:%Y-%m-%d}; {failed} could not be sent.")
+            self.stdout.write(
+                f"Sent {sent} reminders for {day:%Y-%m-%d}; {failed} failed (retried next run); "
+                f"{unreachable} not reachable by this backend."
+            )
