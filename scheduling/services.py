@@ -58,8 +58,8 @@ def book(
     """Book one seat in `slot` and send a confirmation once committed.
 
     Raises RuleViolation (400) for bad personal details and ConflictError (409) when the slot is
-    full, has started, is on a blocked day or on a route that is not active, or when this phone
-    number already holds a booking that day.
+    full, has started, is on a blocked day or on a route that is not active, or (staff bookings)
+    when this phone number already holds a booking that day.
     """
     first_name, last_name, phone, sa_id_number, medical_aid_number = _clean_person(
         first_name=first_name,
@@ -78,7 +78,9 @@ def book(
             raise ConflictError("This route is not taking bookings.", code="route_inactive")
         if slot.has_started():
             raise ConflictError("This appointment time has passed.", code="past")
-        if (
+        # Staff only: on the public channel this answer would tell a stranger that a phone
+        # number has a clinic appointment that day.
+        if channel == BookingChannel.STAFF and (
             Appointment.objects.holding_seats()
             .filter(slot__stop=stop, phone=phone)
             .exclude(status=AppointmentStatus.NEEDS_RESCHEDULING)

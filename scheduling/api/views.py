@@ -327,7 +327,7 @@ class PublicBookingView(NoStoreMixin, PublicView):
         request=BookingSerializer,
         responses={
             201: PublicAppointmentSerializer,
-            409: OpenApiResponse(description="Full, past or blocked slot, or already booked that day"),
+            409: OpenApiResponse(description="Full or past slot, blocked day, or a route not taking bookings"),
         },
     )
     def post(self, request):

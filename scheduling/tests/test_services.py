@@ -85,14 +85,23 @@ def test_booking_on_a_draft_route_is_a_conflict():
         book(slot)
 
 
-def test_the_same_phone_cannot_book_twice_on_one_day():
+def test_staff_cannot_book_the_same_phone_twice_on_one_day(clerk):
     slot = AppointmentSlotFactory()
     book(slot)
 
     with pytest.raises(ConflictError, match="already has an appointment"):
-        book(slot, phone="+27 82 123 4567")
+        book(slot, phone="+27 82 123 4567", channel=BookingChannel.STAFF, booked_by=clerk)
 
     assert Appointment.objects.count() == 1
+
+
+def test_public_booking_does_not_reveal_that_a_phone_already_booked_that_day():
+    slot = AppointmentSlotFactory()
+    book(slot)
+
+    book(slot, phone="+27 82 123 4567")
+
+    assert Appointment.objects.count() == 2
 
 
 @pytest.mark.parametrize(
