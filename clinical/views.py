@@ -10,7 +10,6 @@ from collections import OrderedDict
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinical import icd10, services
-from clinical.choices import OPEN_REFERRAL_STATUSES, REFERRAL_TRANSITIONS, ReferralStatus, VisitStage, VisitType
+from clinical.choices import OPEN_REFERRAL_STATUSES, REFERRAL_TRANSITIONS, ReferralStatus, VisitStage
 from clinical.forms import (
     ConsultationNoteForm,
     CounselingNoteForm,
@@ -52,8 +51,7 @@ from clinical.models.prescriptions import allergy_conflict
 from inventory.models import Item
 from polmed.exceptions import ConflictError, RuleViolation
 from polmed.web import add_domain_error, audit_reads, patient_data, require_perm, staff_page
-from scheduling import services as scheduling_services
-from scheduling.choices import AppointmentStatus, BookingChannel
+from scheduling.choices import AppointmentStatus
 from scheduling.models import Appointment, AppointmentSlot, RouteStop
 
 PATIENTS_PER_PAGE = 20
@@ -179,20 +177,18 @@ def patient_detail(request, pk: int):
 
 
 def _upcoming_appointments_for(patient):
-    """Bookings from today on that carry this patient's ID, scheme number or phone."""
-    match = Q()
+    """Bookings from today on that are linked to this patient, or carry their SA ID or scheme number
+    (the identifiers check-in matches a booking on)."""
+    match = Q(patient_link__patient=patient)
     if patient.id_number:
         match |= Q(sa_id_number=patient.id_number)
     if patient.medical_aid_number:
         match |= Q(medical_aid_number=patient.medical_aid_number)
-    if patient.phone_number:
-        match |= Q(phone=str(patient.phone_number))
-    if not match:
-        return Appointment.objects.none()
     return (
         Appointment.objects.filter(match, slot__stop__date__gte=timezone.localdate())
         .exclude(status=AppointmentStatus.CANCELLED)
         .select_related("slot__stop__location")
+        .distinct()
         .order_by("slot__stop__date", "slot__start_time")[:10]
     )
 
@@ -235,7 +231,8 @@ def visit_open(request, pk: int):
 @staff_page("scheduling.change_appointment", "clinical.add_visit", "clinical.view_patient")
 @patient_data
 def appointment_check_in(request, appointment_id: int):
-    """Check a booked person in: pick (or register) their patient record, then open the visit."""
+    """Check a booked person in: confirm (or register) their patient record; the service checks in
+    and opens the visit in one go."""
     appointment = get_object_or_404(
         Appointment.objects.select_related("slot__stop__route", "slot__stop__location"), pk=appointment_id
     )
@@ -243,29 +240,23 @@ def appointment_check_in(request, appointment_id: int):
     if request.method == "POST":
         patient = get_object_or_404(Patient, pk=request.POST.get("patient"))
         try:
-            with transaction.atomic():
-                appointment.check_in(by=request.user)
-                visit = services.open_visit(
-                    patient=patient,
-                    by=request.user,
-                    visit_type=VisitType.SCHEDULED,
-                    route=stop.route,
-                    location=stop.location,
-                )
+            visit = services.check_in(appointment=appointment, by=request.user, patient=patient)
         except DOMAIN_ERRORS as exc:
             messages.error(request, getattr(exc, "message", None) or "; ".join(exc.messages))
             return redirect("scheduling:stop-appointments", stop_id=stop.pk)
         messages.success(request, f"{patient.full_name} is checked in; the visit is open.")
         return redirect("clinical:visit-detail", pk=visit.pk)
-    candidates = Patient.objects.none()
     if request.GET.get("patient"):
-        candidates = Patient.objects.filter(pk=request.GET["patient"])
+        candidates = list(Patient.objects.filter(pk=request.GET["patient"]))
     else:
-        for term in (appointment.sa_id_number, appointment.medical_aid_number, appointment.phone):
-            if term:
-                candidates = candidates | Patient.objects.search(term)
-        candidates = candidates | Patient.objects.search(f"{appointment.first_name} {appointment.last_name}")
-    candidates = list(candidates.distinct().order_by("last_name", "first_name")[:10])
+        # The patient the booking names (its link, SA ID or scheme number) first, then look-alikes.
+        named = services.find_patient_for(appointment)
+        lookalikes = Patient.objects.search(appointment.phone) | Patient.objects.search(
+            f"{appointment.first_name} {appointment.last_name}"
+        )
+        if named is not None:
+            lookalikes = lookalikes.exclude(pk=named.pk)
+        candidates = ([named] if named else []) + list(lookalikes.distinct().order_by("last_name", "first_name")[:9])
     audit_reads(request, candidates)
     register_url = (
         reverse("clinical:patient-register")
@@ -279,7 +270,7 @@ def appointment_check_in(request, appointment_id: int):
 @staff_page("clinical.view_patient", "scheduling.add_appointment")
 @patient_data
 def book_for_patient(request, pk: int):
-    """Book a registered patient into a free time (the same booking service the public uses)."""
+    """Book a registered patient into a free time (scheduling's booking rules, linked to the patient)."""
     patient = get_object_or_404(Patient, pk=pk)
     try:
         day = datetime.date.fromisoformat(request.GET.get("date", ""))
@@ -288,17 +279,7 @@ def book_for_patient(request, pk: int):
     if request.method == "POST":
         slot = get_object_or_404(AppointmentSlot, pk=request.POST.get("slot"))
         try:
-            appointment = scheduling_services.book(
-                slot=slot,
-                first_name=patient.first_name,
-                last_name=patient.last_name,
-                phone=str(patient.phone_number or ""),
-                sa_id_number=patient.id_number or "",
-                medical_aid_number=patient.medical_aid_number or "",
-                email=patient.email,
-                booked_by=request.user,
-                channel=BookingChannel.STAFF,
-            )
+            appointment = services.book_for_patient(patient=patient, slot=slot, by=request.user)
         except (ConflictError, RuleViolation) as exc:
             messages.error(request, exc.message)
         else:
@@ -467,8 +448,9 @@ def _visit_context(request, visit, forms=None, focus=None):
     allergies = list(visit.patient.allergies.all())
     medicines, stock = _medicines_with_stock(visit) if user.has_perm("clinical.add_prescription") else (None, {})
 
-    def form(name, factory, perm):
-        if not is_open or not user.has_perm(perm):
+    def form(name, factory, perm, *, amendable=False):
+        # A closed visit takes only notes, as attributed amendments (the service flags them).
+        if not user.has_perm(perm) or not (is_open or amendable):
             return None
         return forms.get(name) or factory()
 
@@ -499,8 +481,8 @@ def _visit_context(request, visit, forms=None, focus=None):
         "stage_index": list(VisitStage).index(VisitStage(visit.stage)),
         "vitals": _vitals_rows(vitals),
         "vitals_form": form("vitals", VitalSignsForm, "clinical.add_vitalsigns"),
-        "nursing_form": form("nursing", NursingNoteForm, "clinical.add_nursingnote"),
-        "soap_form": form("soap", ConsultationNoteForm, "clinical.add_consultationnote"),
+        "nursing_form": form("nursing", NursingNoteForm, "clinical.add_nursingnote", amendable=True),
+        "soap_form": form("soap", ConsultationNoteForm, "clinical.add_consultationnote", amendable=True),
         "diagnosis_form": form(
             "diagnosis",
             lambda: DiagnosisForm(initial={"rank": "secondary" if has_primary else "primary"}),
@@ -508,7 +490,7 @@ def _visit_context(request, visit, forms=None, focus=None):
         ),
         "prescribe_form": prescribe_form,
         "allergy_conflicts": conflicts,
-        "counseling_form": form("counseling", CounselingNoteForm, "clinical.add_counselingnote"),
+        "counseling_form": form("counseling", CounselingNoteForm, "clinical.add_counselingnote", amendable=True),
         "referral_form": form("referral", ReferralForm, "clinical.add_referral"),
         "advance_to": advance_to,
         "can_close": is_open and visit.stage == VisitStage.CLOSURE and user.has_perm("clinical.close_visit"),

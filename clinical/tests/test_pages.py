@@ -204,7 +204,7 @@ def test_the_patient_page_shows_allergies_conditions_visits_referrals_and_bookin
     patient.set_health_lists(conditions=["Hypertension"], allergies=["Penicillin"])
     VisitFactory(patient=patient, chief_complaint="Chest pain")
     ReferralFactory(patient=patient, external_provider="Helen Joseph Hospital")
-    AppointmentFactory(phone=str(patient.phone_number))
+    AppointmentFactory(sa_id_number=patient.id_number)
     client.force_login(doctor)
 
     response = client.get(f"/patients/{patient.pk}/")
@@ -469,6 +469,19 @@ def test_closing_a_visit_makes_it_read_only(client, nurse):
     assert response.context["vitals_form"] is None and "read-only" in response.content.decode()
     assert refused.status_code == 400 and "closed" in refused.content.decode()
     assert not VitalSigns.objects.exists()
+
+
+def test_a_note_on_a_closed_visit_is_kept_as_an_amendment(client, nurse):
+    visit = VisitFactory(stage=VisitStage.CLOSURE)
+    visit.close(by=nurse)
+    client.force_login(nurse)
+
+    client.post(f"/visits/{visit.pk}/nursing-notes/", {"text": "Patient phoned: headache resolved."})
+    page = client.get(f"/visits/{visit.pk}/").content.decode()
+
+    note = visit.nursing_notes.get()
+    assert note.is_amendment and note.recorded_by == nurse
+    assert "Amendment" in page and "Add amendment" in page
 
 
 def test_the_visit_page_runs_the_same_queries_with_more_records(client, doctor, django_assert_max_num_queries):
