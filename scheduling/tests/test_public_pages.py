@@ -31,6 +31,8 @@ def test_anyone_can_open_the_booking_page_without_logging_in(client):
 
     assert response.status_code == 200
     assert "Choose your province" in response.content.decode()
+    # Plain forms and links: nothing to download or run on a phone with a poor signal.
+    assert "<script" not in response.content.decode()
 
 
 def test_the_free_times_of_a_province_and_day_are_listed_by_location(client, stop):
