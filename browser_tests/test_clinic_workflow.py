@@ -16,7 +16,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def clinic_day(db):
-    """A van at a police station today, carrying paracetamol."""
+    """A van at a police station today, and the shipped formulary (flushed by earlier transactional tests)."""
+    from clinical.formulary import load_formulary
+    from clinical.models import Medicine
+
+    load_formulary(Medicine)
     stop = RouteStopFactory(date=timezone.localdate(), slots=False, location__name="Mamelodi Police Station")
     return stop
 

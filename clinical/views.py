@@ -10,14 +10,14 @@ from collections import OrderedDict
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinical import icd10, services
-from clinical.choices import OPEN_REFERRAL_STATUSES, REFERRAL_TRANSITIONS, ReferralStatus, VisitStage
+from clinical.choices import OPEN_REFERRAL_STATUSES, REFERRAL_TRANSITIONS, ReferralStatus, Urgency, VisitStage
 from clinical.forms import (
     ConsultationNoteForm,
     CounselingNoteForm,
@@ -64,21 +64,18 @@ DOMAIN_ERRORS = (ConflictError, RuleViolation, ValidationError)
 @staff_page("clinical.view_patient")
 @patient_data
 def patient_list(request):
-    """Find a patient by name, SA ID, medical aid number or phone; twenty to a page."""
-    form = PatientSearchForm(request.GET or None)
-    term = form.cleaned_data["q"] if form.is_valid() else ""
+    """Find a patient by name, SA ID, medical aid number or phone; twenty to a page.
+
+    The search is POSTed, so names and ID numbers stay out of URLs, logs and browser history.
+    """
+    form = PatientSearchForm(request.POST if request.method == "POST" else None)
+    term = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
     patients = (
         Patient.objects.search(term).order_by("last_name", "first_name", "id") if term else Patient.objects.none()
     )
-    page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.POST.get("page"))
     audit_reads(request, page.object_list)
-    context = {
-        "form": form,
-        "term": term,
-        "page_obj": page,
-        "patients": page.object_list,
-        "query_string": f"q={term}" if term else "",
-    }
+    context = {"form": form, "term": term, "page_obj": page, "patients": page.object_list}
     return render(request, "clinical/patient_list.html", context)
 
 
@@ -94,7 +91,16 @@ def _similar_patients(data):
 @patient_data
 def patient_register(request):
     """Register a patient, with what they report: conditions, allergies, medications."""
-    initial = {key: request.GET[key] for key in ("first_name", "last_name", "phone_number") if key in request.GET}
+    booking = _booking_to_register(request)
+    initial = (
+        {"first_name": booking.first_name, "last_name": booking.last_name, "phone_number": booking.phone}
+        if booking
+        else {}
+    )
+    if booking and booking.sa_id_number:
+        initial["id_number"] = booking.sa_id_number
+    if booking and booking.medical_aid_number:
+        initial.update(medical_aid_number=booking.medical_aid_number, is_palmed_member=True)
     form = PatientForm(request.POST or None, initial=initial)
     duplicate = None
     if request.method == "POST" and form.is_valid():
@@ -109,18 +115,27 @@ def patient_register(request):
             try:
                 patient = services.register_patient(by=request.user, **form.service_fields())
             except ConflictError as exc:
-                duplicate = _duplicate_named_in(exc)
+                duplicate = _duplicate_of(form) if exc.code == "duplicate_patient" else None
                 add_domain_error(form, exc)
             except (RuleViolation, ValidationError) as exc:
                 add_domain_error(form, exc)
             else:
                 messages.success(request, f"{patient.full_name} is registered.")
-                next_url = request.GET.get("next", "")
-                if next_url.startswith("/") and not next_url.startswith("//"):
-                    return redirect(f"{next_url}?patient={patient.pk}")
+                if booking:
+                    url = reverse("clinical:appointment-check-in", args=[booking.pk])
+                    return redirect(f"{url}?patient={patient.pk}")
                 return redirect("clinical:patient-detail", pk=patient.pk)
     status = 400 if form.errors else 200
-    return render(request, "clinical/patient_form.html", {"form": form, "duplicate": duplicate}, status=status)
+    context = {"form": form, "duplicate": duplicate, "booking": booking}
+    return render(request, "clinical/patient_form.html", context, status=status)
+
+
+def _booking_to_register(request):
+    """The booking a clerk is registering a patient for (from check-in), if any and allowed."""
+    pk = request.GET.get("appointment", "")
+    if not pk.isdigit() or not request.user.has_perm("scheduling.view_appointment"):
+        return None
+    return Appointment.objects.filter(pk=pk).first()
 
 
 @require_POST
@@ -138,12 +153,14 @@ def patient_register_check(request):
     return response
 
 
-def _duplicate_named_in(exc: ConflictError):
-    """The existing patient a duplicate-registration conflict names, to link to it."""
-    if exc.code != "duplicate_patient":
-        return None
-    digits = exc.message.split("patient #", 1)[-1].split(" ", 1)[0]
-    return Patient.objects.filter(pk=int(digits)).first() if digits.isdigit() else None
+def _duplicate_of(form):
+    """The registered patient with the same SA ID or medical aid number (`Patient.duplicate_of`)."""
+    data = form.cleaned_data
+    candidate = Patient(
+        id_number=data.get("id_number") or None, medical_aid_number=data.get("medical_aid_number") or None
+    )
+    candidate.medical_aid_number = (candidate.medical_aid_number or "").upper().replace(" ", "") or None
+    return candidate.duplicate_of()
 
 
 @staff_page("clinical.view_patient")
@@ -258,11 +275,7 @@ def appointment_check_in(request, appointment_id: int):
             lookalikes = lookalikes.exclude(pk=named.pk)
         candidates = ([named] if named else []) + list(lookalikes.distinct().order_by("last_name", "first_name")[:9])
     audit_reads(request, candidates)
-    register_url = (
-        reverse("clinical:patient-register")
-        + f"?first_name={appointment.first_name}&last_name={appointment.last_name}&next="
-        + reverse("clinical:appointment-check-in", args=[appointment.pk])
-    )
+    register_url = f"{reverse('clinical:patient-register')}?appointment={appointment.pk}"
     context = {"appointment": appointment, "candidates": candidates, "register_url": register_url}
     return render(request, "clinical/check_in.html", context)
 
@@ -721,7 +734,14 @@ def referral_list(request):
     else:
         status = ""
         referrals = referrals.still_open()
-    page = Paginator(referrals.order_by("status", "-urgency", "created_at"), 25).get_page(request.GET.get("page"))
+    urgency_rank = Case(
+        When(urgency=Urgency.EMERGENCY, then=Value(0)),
+        When(urgency=Urgency.URGENT, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    referrals = referrals.annotate(urgency_rank=urgency_rank).order_by("urgency_rank", "created_at", "id")
+    page = Paginator(referrals, 25).get_page(request.GET.get("page"))
     audit_reads(request, page.object_list)
     counts = dict(Referral.objects.values_list("status").annotate(n=Count("id")).order_by())
     context = {

@@ -26,6 +26,16 @@ from scheduling.tests.factories import AppointmentFactory, AppointmentSlotFactor
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def formulary(db):
+    """The shipped formulary (a data migration loads it, but a transactional test elsewhere may have flushed it)."""
+    from clinical.formulary import load_formulary
+    from clinical.models import Medicine
+
+    load_formulary(Medicine)
+
+
 CLINIC_TEAM = roles(Role.DOCTOR, Role.NURSE, Role.CLERK, Role.SOCIAL_WORKER)
 REGISTRATION = roles(Role.DOCTOR, Role.NURSE, Role.CLERK)
 
@@ -98,7 +108,7 @@ def test_search_finds_a_patient_by_id_number_and_audits_the_read(client, clerk):
     PatientFactory.create_batch(2)
     client.force_login(clerk)
 
-    response = client.get("/patients/", {"q": patient.id_number})
+    response = client.post("/patients/", {"q": patient.id_number})
 
     assert list(response.context["patients"]) == [patient]
     assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS, object_pk=str(patient.pk), actor=clerk).exists()
@@ -108,22 +118,33 @@ def test_search_pages_twenty_at_a_time(client, clerk):
     PatientFactory.create_batch(25, last_name="Ndlovu")
     client.force_login(clerk)
 
-    first = client.get("/patients/", {"q": "Ndlovu"})
-    second = client.get("/patients/", {"q": "Ndlovu", "page": 2})
+    first = client.post("/patients/", {"q": "Ndlovu"})
+    second = client.post("/patients/", {"q": "Ndlovu", "page": 2})
 
     assert len(first.context["patients"]) == 20 and len(second.context["patients"]) == 5
-    assert "q=Ndlovu&amp;page=2" in first.content.decode()
+    assert 'name="page" value="2"' in first.content.decode()
+
+
+def test_search_terms_never_appear_in_a_url(client, clerk):
+    patient = PatientFactory.create_batch(21, last_name="Ndlovu")[0]
+    client.force_login(clerk)
+
+    page = client.post("/patients/", {"q": patient.id_number}).content.decode()
+    more = client.post("/patients/", {"q": "Ndlovu"}).content.decode()
+
+    assert f"q={patient.id_number}" not in page and "q=Ndlovu" not in more
+    assert 'method="post"' in more
 
 
 def test_search_runs_the_same_queries_for_one_or_twenty_patients(client, clerk, django_assert_max_num_queries):
     PatientFactory(last_name="Zulu")
     client.force_login(clerk)
     with django_assert_max_num_queries(20) as one:
-        client.get("/patients/", {"q": "Zulu"})
+        client.post("/patients/", {"q": "Zulu"})
     PatientFactory.create_batch(30, last_name="Zulu")
 
     with django_assert_max_num_queries(len(one.captured_queries)):
-        response = client.get("/patients/", {"q": "Zulu"})
+        response = client.post("/patients/", {"q": "Zulu"})
 
     assert len(response.context["patients"]) == 20
 
@@ -265,6 +286,26 @@ def test_check_in_picks_the_patient_and_opens_a_scheduled_visit(client, clerk):
     assert (visit.visit_type, visit.location) == ("scheduled", stop.location)
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CHECKED_IN
+
+
+def test_a_new_patient_registered_from_a_booking_comes_back_to_check_in(client, clerk):
+    stop = RouteStopFactory(date=timezone.localdate(), slots=False)
+    appointment = AppointmentFactory(slot=AppointmentSlotFactory(stop=stop), first_name="Zanele", last_name="Mthembu")
+    client.force_login(clerk)
+
+    check_in = client.get(f"/appointments/{appointment.pk}/check-in/").content.decode()
+    form = client.get(f"/patients/new/?appointment={appointment.pk}")
+    response = client.post(
+        f"/patients/new/?appointment={appointment.pk}",
+        registration(
+            first_name="Zanele", last_name="Mthembu", gender="Female", id_number="", passport_number="A1234567"
+        ),
+    )
+
+    assert f"/patients/new/?appointment={appointment.pk}" in check_in and "first_name=" not in check_in
+    assert form.context["form"].initial["first_name"] == "Zanele"
+    patient = Patient.objects.get(last_name="Mthembu")
+    assert response["Location"] == f"/appointments/{appointment.pk}/check-in/?patient={patient.pk}"
 
 
 def test_check_in_on_the_wrong_day_opens_no_visit(client, clerk):
@@ -508,6 +549,17 @@ def test_open_referrals_are_listed_and_closed_ones_are_not(client, social_worker
     response = client.get("/referrals/")
 
     assert list(response.context["referrals"]) == [open_one]
+
+
+def test_the_most_urgent_referrals_come_first(client, doctor):
+    routine = ReferralFactory(urgency="routine")
+    emergency = ReferralFactory(urgency="emergency")
+    urgent = ReferralFactory(urgency="urgent")
+    client.force_login(doctor)
+
+    response = client.get("/referrals/")
+
+    assert list(response.context["referrals"]) == [emergency, urgent, routine]
 
 
 def test_a_social_worker_moves_a_referral_on_and_records_feedback(client, social_worker):
