@@ -35,3 +35,15 @@ def test_the_login_form_works_with_the_keyboard_alone(page, url, log_in, nurse):
     page.wait_for_url(url("/"))
 
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def test_registration_warns_of_an_already_registered_id_number_as_the_clerk_types(page, url, log_in, clerk):
+    from clinical.tests.factories import PatientFactory
+
+    existing = PatientFactory(first_name="Bongani", last_name="Sithole")
+    log_in(clerk, next_path="/patients/new/")
+
+    page.get_by_label("SA ID number").fill(existing.id_number)
+    page.get_by_label("SA ID number").blur()
+
+    expect(page.get_by_role("link", name="Bongani Sithole")).to_be_visible()

@@ -699,3 +699,36 @@ def test_a_second_diagnosis_defaults_to_secondary(client, doctor):
     response = client.get(f"/visits/{visit.pk}/")
 
     assert response.context["diagnosis_form"]["rank"].value() == "secondary"
+
+
+def test_the_patient_page_runs_the_same_queries_however_long_the_history(client, doctor, django_assert_max_num_queries):
+    patient = PatientFactory()
+    patient.set_health_lists(conditions=["Asthma"], allergies=["Penicillin"], medications=["Salbutamol"])
+    visit = VisitFactory(patient=patient)
+    Diagnosis.objects.create(visit=visit, code="J45.9", description="Asthma, unspecified")
+    ReferralFactory(patient=patient)
+    client.force_login(doctor)
+    with django_assert_max_num_queries(30) as one:
+        client.get(f"/patients/{patient.pk}/")
+    for _ in range(10):
+        other = VisitFactory(patient=patient)
+        Diagnosis.objects.create(visit=other, code="J45.9", description="Asthma, unspecified")
+        ReferralFactory(patient=patient)
+
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(f"/patients/{patient.pk}/")
+
+    assert len(response.context["visits"]) == 11
+
+
+def test_the_referral_list_runs_the_same_queries_for_one_or_many(client, doctor, django_assert_max_num_queries):
+    ReferralFactory()
+    client.force_login(doctor)
+    with django_assert_max_num_queries(20) as one:
+        client.get("/referrals/")
+    ReferralFactory.create_batch(24)
+
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get("/referrals/")
+
+    assert len(response.context["referrals"]) == 25

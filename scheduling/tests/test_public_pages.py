@@ -180,3 +180,17 @@ def test_public_pages_are_rate_limited(client, stop, settings):
         ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
 
     assert statuses == [200, 200, 429]
+
+
+def test_the_free_times_page_runs_the_same_queries_for_one_or_many_clinic_days(client, django_assert_max_num_queries):
+    first = RouteStopFactory(max_appointments=4)
+    query = {"province": first.location.province, "date": first.date.isoformat()}
+    with django_assert_max_num_queries(15) as one:
+        client.get("/book/", query)
+    for _ in range(5):
+        RouteStopFactory(date=first.date, route__province=first.location.province, max_appointments=40)
+
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get("/book/", query)
+
+    assert len(response.context["stops"]) == 6

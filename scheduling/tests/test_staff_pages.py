@@ -119,3 +119,13 @@ def test_a_social_worker_cannot_mark_a_no_show(client, social_worker, appointmen
     assert client.post(f"/appointments/{appointment.pk}/no-show/").status_code == 403
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.BOOKED
+
+
+def test_a_booking_on_the_day_offers_check_in_through_the_check_in_page(client, clerk):
+    stop = RouteStopFactory(date=timezone.localdate(), slots=False)
+    appointment = AppointmentFactory(slot=AppointmentSlotFactory(stop=stop))
+    client.force_login(clerk)
+
+    page = client.get(f"/appointments/days/{stop.pk}/").content.decode()
+
+    assert f'href="/appointments/{appointment.pk}/check-in/"' in page
