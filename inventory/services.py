@@ -8,6 +8,7 @@ UPDATE (`quantity >= n`), so stock can never go below zero even where locks are 
 """
 
 from datetime import date
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -38,7 +39,9 @@ def _positive(quantity, field="quantity") -> int:
     return quantity
 
 
-def _record(*, batch: Batch, kind: str, quantity: int, by, reason: str = "", reference: str = "") -> StockMovement:
+def _record(
+    *, batch: Batch, kind: str, quantity: int, by, reason: str = "", reference: str = "", unit_cost=None
+) -> StockMovement:
     """Apply a signed change to a locked batch and write its ledger line."""
     if quantity < 0:
         updated = Batch.objects.filter(pk=batch.pk, quantity__gte=-quantity).update(quantity=F("quantity") + quantity)
@@ -64,7 +67,7 @@ def _record(*, batch: Batch, kind: str, quantity: int, by, reason: str = "", ref
         location_id=batch.location_id,
         kind=kind,
         quantity=quantity,
-        unit_cost=batch.unit_cost,
+        unit_cost=batch.unit_cost if unit_cost is None else unit_cost,
         balance_after=batch.quantity,
         reason=reason,
         reference=reference,
@@ -135,7 +138,16 @@ def receive(
     )
     if not reference and purchase_order_line is not None:
         reference = purchase_order_line.order.order_number
-    _record(batch=batch, kind=MovementKind.RECEIPT, quantity=quantity, by=by, reference=reference)
+    unit_cost = Decimal(unit_cost)
+    if batch.quantity and batch.unit_cost != unit_cost:
+        # More of a batch at another price: what is on hand is costed at the weighted average.
+        average = (batch.quantity * batch.unit_cost + quantity * unit_cost) / (batch.quantity + quantity)
+        batch.unit_cost = average.quantize(Decimal("0.0001"))
+        Batch.objects.filter(pk=batch.pk).update(unit_cost=batch.unit_cost)
+    elif not batch.quantity:
+        batch.unit_cost = unit_cost
+        Batch.objects.filter(pk=batch.pk).update(unit_cost=unit_cost)
+    _record(batch=batch, kind=MovementKind.RECEIPT, quantity=quantity, by=by, reference=reference, unit_cost=unit_cost)
     return batch
 
 

@@ -8,7 +8,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -167,7 +173,9 @@ class AssetViewSet(DuplicatesAreConflictsMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
             locked = Asset.objects.select_for_update().get(pk=asset.pk)
-            locked.transition_to(serializer.validated_data["status"], by=request.user, **_reason(serializer))
+            locked.transition_to(
+                serializer.validated_data["status"], by=request.user, reason=serializer.validated_data["reason"]
+            )
         return success(
             s.AssetSerializer(self.get_queryset().get(pk=asset.pk)).data,
             message=f"Asset is now {locked.get_status_display().lower()}",
@@ -178,10 +186,6 @@ class AssetViewSet(DuplicatesAreConflictsMixin, viewsets.ModelViewSet):
         asset = self.get_object()
         changes = AssetStatusChange.objects.filter(asset=asset).select_related("changed_by")
         return success(s.AssetStatusChangeSerializer(changes, many=True).data)
-
-
-def _reason(serializer):
-    return {"reason": serializer.validated_data.get("reason", "")}
 
 
 class AssetMaintenanceViewSet(viewsets.ModelViewSet):
@@ -234,14 +238,10 @@ class ItemViewSet(DuplicatesAreConflictsMixin, viewsets.ModelViewSet):
         return Item.objects.with_available_quantity(_location_param(self.request))
 
 
-def _with_available(queryset):
-    return queryset.with_available_quantity()
-
-
 class StockLevelViewSet(DuplicatesAreConflictsMixin, viewsets.ModelViewSet):
     """Reorder level and quantity per item per location, with what is there now."""
 
-    queryset = _with_available(StockLevel.objects.select_related("item", "location"))
+    queryset = StockLevel.objects.all()
     serializer_class = s.StockLevelSerializer
     filterset_class = StockLevelFilter
     search_fields = ["item__name", "location__name"]
@@ -259,7 +259,8 @@ class StockLevelViewSet(DuplicatesAreConflictsMixin, viewsets.ModelViewSet):
             raise Conflict(f"{location} already has a reorder level for {item}.")
 
     def get_queryset(self):
-        return _with_available(StockLevel.objects.select_related("item", "location"))
+        # Built per request: the usable-stock annotation depends on today's date.
+        return StockLevel.objects.select_related("item", "location").with_available_quantity()
 
 
 @extend_schema_view(
@@ -536,7 +537,23 @@ class StockAlertViewSet(viewsets.ReadOnlyModelViewSet):
         OpenApiParameter("page", int),
         OpenApiParameter("per_page", int),
     ],
-    responses={200: s.UsageRowSerializer(many=True)},
+    responses={
+        200: inline_serializer(
+            "UsageReport",
+            {
+                "success": serializers.BooleanField(),
+                "data": s.UsageRowSerializer(many=True),
+                "pagination": inline_serializer(
+                    "UsagePagination",
+                    {name: serializers.IntegerField() for name in ("page", "per_page", "total", "pages")},
+                ),
+                "totals": inline_serializer(
+                    "UsageTotals",
+                    {"quantity": serializers.IntegerField(), "cost": serializers.DecimalField(14, 2)},
+                ),
+            },
+        )
+    },
 )
 class UsageView(APIView):
     """Consumption per item, per location, per month, and its cost at the unit cost of the

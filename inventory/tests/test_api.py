@@ -688,3 +688,97 @@ def test_32_concurrent_api_adjustments_of_minus_one_from_20_leave_exactly_zero(u
     assert batch.quantity == 0
     assert StockMovement.objects.filter(batch=batch, kind=MovementKind.ADJUSTMENT).count() == 20
     assert_ledger_agrees(batch)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/inventory/items/999999"),
+        ("PATCH", "/api/inventory/items/999999"),
+        ("GET", "/api/inventory/batches/999999"),
+        ("POST", "/api/inventory/batches/999999/adjust"),
+        ("POST", "/api/inventory/batches/999999/transfer"),
+        ("GET", "/api/inventory/movements/999999"),
+        ("GET", "/api/inventory/locations/999999"),
+        ("DELETE", "/api/inventory/suppliers/999999"),
+        ("GET", "/api/inventory/stock-levels/999999"),
+        ("GET", "/api/inventory/asset-maintenance/999999"),
+        ("GET", "/api/inventory/assets/999999/history"),
+        ("POST", "/api/inventory/purchase-orders/999999/receive"),
+        ("POST", "/api/inventory/purchase-orders/999999/place"),
+    ],
+)
+def test_a_missing_object_is_a_404(manager_client, method, path):
+    assert_error(manager_client.generic(method, path, data="{}", content_type="application/json"), 404)
+
+
+def test_receiving_against_an_unknown_item_is_a_400(manager_client, van):
+    response = manager_client.post(
+        "/api/inventory/batches",
+        {
+            "item": 999999,
+            "location": van.pk,
+            "batch_number": "X",
+            "expiry_date": str(TODAY + timedelta(days=9)),
+            "quantity": 1,
+            "unit_cost": "1",
+        },
+        format="json",
+    )
+
+    assert "item" in assert_error(response, 400)["details"]
+    assert Batch.objects.count() == 0
+
+
+def test_transferring_an_expired_batch_is_a_409(manager_client, inventory_manager, van, store):
+    batch = expired_batch(ItemFactory(), van, 5, by=inventory_manager)
+
+    response = manager_client.post(
+        f"/api/inventory/batches/{batch.pk}/transfer", {"to_location": store.pk, "quantity": 1}, format="json"
+    )
+
+    assert_error(response, 409, contains="expired")
+    assert not Batch.objects.filter(location=store).exists()
+
+
+def test_an_order_with_the_same_item_on_two_lines_is_a_400_and_saves_nothing(manager_client, store):
+    supplier, item = SupplierFactory(), ItemFactory()
+
+    response = manager_client.post(
+        "/api/inventory/purchase-orders",
+        {
+            "supplier": supplier.pk,
+            "deliver_to": store.pk,
+            "lines": [{"item": item.pk, "quantity_ordered": 5}, {"item": item.pk, "quantity_ordered": 7}],
+        },
+        format="json",
+    )
+
+    assert "lines" in assert_error(response, 400)["details"]
+    assert PurchaseOrder.objects.count() == 0
+
+
+def test_the_lines_of_a_placed_order_cannot_be_changed(manager_client, store):
+    order = PurchaseOrderFactory(deliver_to=store)
+    line = PurchaseOrderLineFactory(order=order, quantity_ordered=10)
+    order.place()
+
+    response = manager_client.patch(
+        f"/api/inventory/purchase-orders/{order.pk}",
+        {"lines": [{"item": line.item_id, "quantity_ordered": 99}]},
+        format="json",
+    )
+
+    assert "lines" in assert_error(response, 400)["details"]
+    line.refresh_from_db()
+    assert line.quantity_ordered == 10
+
+
+def test_placing_an_order_without_lines_is_a_400(manager_client, store):
+    order = PurchaseOrderFactory(deliver_to=store)
+
+    response = manager_client.post(f"/api/inventory/purchase-orders/{order.pk}/place")
+
+    assert "lines" in assert_error(response, 400)["details"]
+    order.refresh_from_db()
+    assert order.status == PurchaseOrderStatus.DRAFT

@@ -67,6 +67,15 @@ def test_receiving_the_same_batch_again_adds_to_it(item, van, inventory_manager)
     assert_ledger_agrees(second)
 
 
+def test_receiving_more_of_a_batch_at_another_price_costs_it_at_the_weighted_average(item, van, inventory_manager):
+    stock(item, van, 10, by=inventory_manager, batch_number="LOT1", unit_cost="1.00")
+    batch = stock(item, van, 30, by=inventory_manager, batch_number="LOT1", unit_cost="2.00")
+
+    batch.refresh_from_db()
+    assert batch.unit_cost == Decimal("1.7500")
+    assert list(batch.movements.order_by("pk").values_list("unit_cost", flat=True)) == [Decimal("1"), Decimal("2")]
+
+
 def test_receiving_a_known_batch_with_another_expiry_is_refused(item, van, inventory_manager):
     stock(item, van, 10, by=inventory_manager, batch_number="LOT1", days=100)
 
@@ -352,4 +361,28 @@ def test_concurrent_transfers_both_ways_keep_the_ledger_and_never_deadlock(inven
     assert (len(results), errors) == (16, [])
     assert Batch.objects.filter(item=item).values_list("quantity", flat=True).order_by().count() == 2
     assert sum(Batch.objects.filter(item=item).values_list("quantity", flat=True)) == 50
+    assert_ledger_agrees()
+
+
+@pytest.mark.concurrency
+@needs_real_locks
+@pytest.mark.django_db(transaction=True)
+def test_dispensing_in_a_van_while_the_store_restocks_it_keeps_every_count(inventory_manager, nurse):
+    item = ItemFactory(name="Losartan 50 mg tablet")
+    store = StockLocationFactory(code="STORE", name="Central Store", kind="central_store")
+    van = StockLocationFactory(code="VAN-04", name="Mobile Clinic 4")
+    in_store = stock(item, store, 20, by=inventory_manager, batch_number="LOS-1")
+    services.transfer(batch=in_store, to_location=van, quantity=10, by=inventory_manager)
+    stock(item, van, 5, by=inventory_manager, days=30, batch_number="LOS-0")
+
+    def work(index):
+        if index % 2:
+            return services.transfer(batch=in_store, to_location=van, quantity=1, by=inventory_manager)
+        return services.dispense(item=item, location=van, quantity=1, by=nurse)
+
+    results, errors = _run_in_threads(16, work)
+
+    assert (len(results), errors) == (16, [])
+    assert available_quantity(item=item, location=store) == 2
+    assert available_quantity(item=item, location=van) == 15
     assert_ledger_agrees()
