@@ -3,6 +3,7 @@ entries are made by the clinic team through the API and staff pages, and amended
 
 from django.contrib import admin
 
+from clinical.formulary import link_to_stock_items
 from clinical.models import (
     Allergy,
     ChronicCondition,
@@ -23,6 +24,7 @@ from clinical.models import (
     VisitStageChange,
     VitalSigns,
 )
+from inventory.models import Item
 from polmed.audit import client_address, log_reads
 
 
@@ -123,6 +125,12 @@ class MedicineAdmin(admin.ModelAdmin):
     list_select_related = ["inventory_item"]
     search_fields = ["name", "atc_code"]
     raw_id_fields = ["inventory_item"]
+    actions = ["link_stock_items"]
+
+    @admin.action(description="Link unlinked entries to stock items by name")
+    def link_stock_items(self, request, queryset):
+        linked = link_to_stock_items(Medicine, Item)
+        self.message_user(request, f"{linked} formulary entries linked to stock items.")
 
 
 class PrescriptionItemInline(ReadOnlyInline):

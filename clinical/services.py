@@ -126,6 +126,7 @@ def record_on_visit(model: type[models.Model], *, visit: Visit, by, **fields) ->
             record.is_amendment = True
         else:
             locked.ensure_open()
+        record.check_against_visit()
         try:
             with transaction.atomic():
                 record.save()

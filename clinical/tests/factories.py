@@ -4,6 +4,7 @@ import factory
 from stdnum import luhn
 
 from clinical.choices import Gender, ReferralType, VisitStage, VisitType
+from clinical.formulary import load_formulary
 from clinical.models import Medicine, Patient, Referral, Visit
 
 
@@ -53,7 +54,10 @@ class ReferralFactory(factory.django.DjangoModelFactory):
 
 
 def medicine(name: str, strength: str | None = None) -> Medicine:
-    """A formulary entry shipped with the app (loaded by migration)."""
+    """A formulary entry shipped with the app (loaded by migration; reloaded here after a
+    transactional test has flushed the tables)."""
+    if not Medicine.objects.exists():
+        load_formulary(Medicine)
     qs = Medicine.objects.filter(name=name)
     if strength:
         qs = qs.filter(strength=strength)

@@ -220,3 +220,17 @@ def test_patient_list_runs_a_constant_number_of_queries(doctor, django_assert_ma
         response = client.get("/api/patients", {"per_page": 50})
 
     assert len(response.json()["data"]) == size
+
+
+def test_reported_allergies_added_and_removed_are_in_the_audit_trail(clerk):
+    patient = PatientFactory()
+    patient.set_health_lists(allergies=["Sulfa"])
+    sulfa = Allergy.objects.get()
+
+    bearer_client(clerk).patch(f"/api/patients/{patient.pk}", {"allergies": ["Penicillin"]}, format="json")
+
+    penicillin = Allergy.objects.get()
+    assert LogEntry.objects.get_for_object(penicillin).filter(action=LogEntry.Action.CREATE, actor=clerk).exists()
+    assert LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Allergy), object_id=sulfa.pk, action=LogEntry.Action.DELETE
+    ).exists()

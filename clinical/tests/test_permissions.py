@@ -3,10 +3,13 @@
 import json
 
 import pytest
+from django.utils import timezone
 
 from accounts.choices import Role
+from clinical.models import Prescription, PrescriptionItem
 from clinical.tests.factories import PatientFactory, ReferralFactory, VisitFactory, medicine
 from polmed.testing import MATRIX_ARGS, Access, assert_access, matrix_cases, roles
+from scheduling.tests.factories import AppointmentFactory, AppointmentSlotFactory, RouteStopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +65,11 @@ MATRIX = [
         roles(D, SW),
         {"referral_type": "external", "external_provider": "SASSA", "reason": "Grant application"},
     ),
+    Access("GET", "/api/prescription-items/{item}", roles(D, N)),
+    Access("POST", "/api/prescription-items/{item}/dispense", roles(D, N), {}),
+    Access("GET", "/api/patients/{patient}/appointments", roles(D, N, C)),
+    Access("POST", "/api/patients/{patient}/appointments", roles(D, N, C), {"slot": "{slot}"}),
+    Access("POST", "/api/appointments/{appointment}/check-in", roles(D, N, C), {"patient_id": "{patient}"}),
     Access("GET", "/api/referrals", roles(D, N, SW)),
     Access("GET", "/api/referrals/{referral}", roles(D, N, SW)),
     Access("POST", "/api/referrals/{referral}/status", roles(D, SW), {"status": "sent"}),
@@ -82,12 +90,26 @@ def _fill(value, names):
 @pytest.mark.parametrize(MATRIX_ARGS, matrix_cases(MATRIX))
 def test_role_matrix(client_for, access, role, allowed):
     patient = PatientFactory()
-    names = {
-        "patient": patient.pk,
-        "visit": VisitFactory(patient=patient).pk,
-        "referral": ReferralFactory(patient=patient).pk,
-        "paracetamol": medicine("Paracetamol", "500 mg").pk,
-    }
+    visit = VisitFactory(patient=patient)
+    paracetamol = medicine("Paracetamol", "500 mg")
+    names = {"patient": patient.pk, "visit": visit.pk, "paracetamol": paracetamol.pk}
+    wanted = access.path + json.dumps(access.payload)
+    if "{referral}" in wanted:
+        names["referral"] = ReferralFactory(patient=patient).pk
+    if "{item}" in wanted:
+        names["item"] = PrescriptionItem.objects.create(
+            prescription=Prescription.objects.create(visit=visit),
+            medicine=paracetamol,
+            dose="1 g",
+            frequency="qid",
+            quantity=4,
+        ).pk
+    if "{slot}" in wanted:
+        names["slot"] = AppointmentSlotFactory().pk
+    if "{appointment}" in wanted:
+        names["appointment"] = AppointmentFactory(
+            slot=AppointmentSlotFactory(stop=RouteStopFactory(date=timezone.localdate(), slots=False))
+        ).pk
     path = access.path.format(**names)
     client = client_for(role)
 
