@@ -6,4 +6,4 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports"
 
     def ready(self):
-        from reports import definitions  # noqa: F401, PLC0415  (registers every report)
+        from reports import checks, definitions  # noqa: F401, PLC0415  (registers the check and every report)

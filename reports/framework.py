@@ -19,6 +19,7 @@ from django.db.models import DateField, F, Q
 from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
+from polmed.audit import log_reads
 from polmed.choices import Province
 from reports.choices import ColumnKind, Granularity, ReportCategory
 from reports.models import PERMISSION_FOR_CATEGORY, SMALL_COUNTS_PERMISSION
@@ -394,8 +395,11 @@ class ReportResult:
         return f"{self.report.slug}_{self.filters.date_from.isoformat()}_{self.filters.date_to.isoformat()}.csv"
 
 
-def run_report(report: Report, filters: ReportFilters, user) -> ReportResult:
+def run_report(report: Report, filters: ReportFilters, user, *, remote_addr: str | None = None) -> ReportResult:
     rows = report.rows(filters)
+    if report.identifiable:
+        # POPIA: a list that names patients is a read of each patient's record.
+        log_reads([row["patient_record"] for row in rows], actor=user, remote_addr=remote_addr)
     if may_see_small_counts(user):
         return ReportResult(report, filters, rows)
     rows, hidden = suppress_small_counts(report.columns, rows)

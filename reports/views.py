@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from polmed.audit import client_address
 from polmed.choices import Province
 from reports.charts import chart_for_result
 from reports.choices import Granularity, ReportCategory
@@ -45,7 +46,7 @@ def report_page(request, slug):
         errors = {name: messages[0] for name, messages in exc.message_dict.items()}
         filters = ReportFilters.default()
     else:
-        result = run_report(report, filters, request.user)
+        result = run_report(report, filters, request.user, remote_addr=client_address(request))
         chart = chart_for_result(result)
     context = {
         "report": report,
@@ -64,4 +65,7 @@ def report_page(request, slug):
         "vans": MobileUnit.objects.order_by("name").values_list("pk", "name") if "van" in report.scopes else [],
         "granularities": Granularity.choices,
     }
-    return render(request, "reports/report.html", context, status=400 if errors else 200)
+    response = render(request, "reports/report.html", context, status=400 if errors else 200)
+    if report.identifiable:
+        response["Cache-Control"] = "no-store"
+    return response

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from polmed.api import EnvelopeJSONRenderer
+from polmed.audit import client_address
 from reports.framework import REGISTRY, ReportFilters, reports_for, run_report
 from reports.models import DASHBOARD_PERMISSION
 from reports.stats import dashboard_stats
@@ -123,14 +124,13 @@ class ReportView(CSVAwareAPIView):
     )
     def get(self, request, slug, format=None):
         filters = self.report.parse_filters(request.query_params)
-        result = run_report(self.report, filters, request.user)
+        result = run_report(self.report, filters, request.user, remote_addr=client_address(request))
+        # Patient data is never cached by browsers or proxies.
+        headers = {"Cache-Control": "no-store"} if self.report.identifiable else {}
         if request.accepted_renderer.format == "csv":
-            return Response(
-                result.csv_text(),
-                content_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="{result.csv_filename()}"'},
-            )
-        return Response(result.as_dict())
+            headers["Content-Disposition"] = f'attachment; filename="{result.csv_filename()}"'
+            return Response(result.csv_text(), content_type="text/csv; charset=utf-8", headers=headers)
+        return Response(result.as_dict(), headers=headers)
 
 
 @extend_schema(exclude=True)  # the same operation as ReportView with ?format=csv

@@ -71,7 +71,8 @@ class VisitsPerPeriod(Report):
     definition = (
         "Visits by the local clinic day they took place (the visit date the clinic records, Africa/"
         "Johannesburg), grouped by day, by week (Monday to Sunday) or by month. Patients: distinct people "
-        "seen in that period. Every period in the range is listed, empty ones with zero."
+        "seen in that period. Every period in the range is listed, empty ones with zero; a week or month "
+        "cut by the start or end of the range counts only its days inside the range."
     )
 
     def rows(self, filters):
@@ -418,3 +419,56 @@ class VisitsByStageNow(Report):
         return [{"stage": stage.label, "visits": open_by_stage.get(stage, 0)} for stage in VisitStage] + [
             {"stage": "Closed", "visits": closed}
         ]
+
+
+@register
+class ReferralFollowUp(Report):
+    slug = "referral-follow-up"
+    title = "Referrals to follow up"
+    description = "Open referrals made in the range, oldest first, with the patient to contact."
+    category = ReportCategory.CLINICAL
+    identifiable = True
+    columns = (
+        Column("referred_on", "Referred on", ColumnKind.DATE),
+        Column("days_open", "Days open", ColumnKind.NUMBER),
+        Column("urgency", "Urgency"),
+        Column("status", "Status"),
+        Column("referred_to", "Referred to"),
+        Column("appointment_date", "Appointment", ColumnKind.DATE),
+        Column("patient", "Patient"),
+        Column("phone", "Phone"),
+    )
+    definition = (
+        "Referrals still pending, sent or with an appointment booked, made (local day) within the range, "
+        "oldest first; an appointment date already past is a referral to chase. Every patient listed is "
+        "recorded in the audit trail as read by the user who opened the report."
+    )
+    limit = 500
+
+    def rows(self, filters):
+        today = local_today()
+        referrals = (
+            Referral.objects.filter(
+                filters.period_q("created_at"), visit_scope_q(filters, "visit__"), status__in=OPEN_REFERRAL_STATUSES
+            )
+            .select_related("patient")
+            .order_by("created_at", "pk")[: self.limit]
+        )
+        rows = []
+        for referral in referrals:
+            referred_on = timezone.localtime(referral.created_at, LOCAL_TZ).date()
+            patient = referral.patient
+            rows.append(
+                {
+                    "referred_on": referred_on,
+                    "days_open": (today - referred_on).days,
+                    "urgency": referral.get_urgency_display(),
+                    "status": referral.get_status_display(),
+                    "referred_to": referral.external_provider or referral.department,
+                    "appointment_date": referral.appointment_date,
+                    "patient": str(patient),
+                    "phone": patient.phone_number.as_national if patient.phone_number else "",
+                    "patient_record": patient,  # not shown: what the audit trail records as read
+                }
+            )
+        return rows

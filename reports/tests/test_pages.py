@@ -62,3 +62,33 @@ def test_an_unknown_report_page_is_a_404(login):
 def test_the_index_lists_only_what_the_role_may_open(staff_report, login):
     assert "staff-joined" in login(Role.VIEWER).get("/reports/").content.decode()
     assert "staff-joined" not in login(Role.INVENTORY_MANAGER).get("/reports/").content.decode()
+
+
+def _allowed_roles(report):
+    from accounts.roles import permissions_for
+
+    return {role for role in Role if role == Role.ADMINISTRATOR or report.permission in permissions_for(role)}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_report_page_opens_exactly_for_the_roles_with_its_permission(login, role):
+    from reports.framework import REGISTRY
+
+    client = login(role)
+    for slug, report in REGISTRY.items():
+        response = client.get(f"/reports/{slug}/")
+        assert response.status_code == (200 if role in _allowed_roles(report) else 403), slug
+        if response.status_code == 200:
+            assert f"/api/reports/{slug}/csv?" in response.content.decode()
+
+
+def test_the_roles_see_the_reports_the_issue_gives_them():
+    from reports.framework import REGISTRY
+
+    finance = {slug for slug, r in REGISTRY.items() if Role.FINANCE in _allowed_roles(r)}
+    viewer = {slug for slug, r in REGISTRY.items() if Role.VIEWER in _allowed_roles(r)}
+    costs = {"stock-consumption", "expiry-write-offs", "stock-value", "asset-book-value"}
+    assert costs <= finance
+    assert not costs & viewer
+    assert "referral-follow-up" not in finance | viewer
+    assert {slug for slug, r in REGISTRY.items() if r.category == "aggregate"} == viewer
