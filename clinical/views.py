@@ -17,7 +17,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinical import icd10, services
-from clinical.choices import OPEN_REFERRAL_STATUSES, REFERRAL_TRANSITIONS, ReferralStatus, Urgency, VisitStage
+from clinical.choices import (
+    OPEN_REFERRAL_STATUSES,
+    REFERRAL_TRANSITIONS,
+    STAGE_ORDER,
+    ReferralStatus,
+    Urgency,
+    VisitStage,
+)
 from clinical.forms import (
     ConsultationNoteForm,
     CounselingNoteForm,
@@ -454,6 +461,23 @@ def _vitals_rows(readings):
     return rows
 
 
+def _stage_steps(visit):
+    """Each stage with where the visit stands on it: done, current, skipped or to come."""
+    reached = {change.to_stage for change in visit.stage_changes.all()}
+    current = STAGE_ORDER.index(VisitStage(visit.stage))
+    steps = []
+    for index, stage in enumerate(STAGE_ORDER):
+        if stage.value == visit.stage and not visit.is_closed:
+            state = "current"
+        elif index <= current:
+            # Every visit starts at registration; a later stage never entered was skipped.
+            state = "done" if index == 0 or stage.value in reached else "skipped"
+        else:
+            state = "to come"
+        steps.append({"stage": stage, "state": state})
+    return steps
+
+
 def _visit_context(request, visit, forms=None, focus=None):
     user = request.user
     forms = forms or {}
@@ -490,8 +514,7 @@ def _visit_context(request, visit, forms=None, focus=None):
         "allergies": allergies,
         "is_open": is_open,
         "section": focus or STAGE_SECTION.get(VisitStage(visit.stage), "registration"),
-        "stages": list(VisitStage),
-        "stage_index": list(VisitStage).index(VisitStage(visit.stage)),
+        "stages": _stage_steps(visit),
         "vitals": _vitals_rows(vitals),
         "vitals_form": form("vitals", VitalSignsForm, "clinical.add_vitalsigns"),
         "nursing_form": form("nursing", NursingNoteForm, "clinical.add_nursingnote", amendable=True),

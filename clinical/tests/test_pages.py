@@ -732,3 +732,14 @@ def test_the_referral_list_runs_the_same_queries_for_one_or_many(client, doctor,
         response = client.get("/referrals/")
 
     assert len(response.context["referrals"]) == 25
+
+
+def test_the_stage_steps_show_a_skipped_counseling_stage(client, doctor, nurse):
+    visit = VisitFactory()
+    for stage in ("assessment", "consultation", "closure"):
+        visit.advance_to(stage, by=doctor)
+    client.force_login(nurse)
+
+    steps = client.get(f"/visits/{visit.pk}/").context["stages"]
+
+    assert [step["state"] for step in steps] == ["done", "done", "done", "skipped", "current"]
