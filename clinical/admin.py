@@ -3,6 +3,7 @@ entries are made by the clinic team through the API and staff pages, and amended
 
 from django.contrib import admin
 
+from accounts.choices import Role
 from clinical.formulary import link_to_stock_items
 from clinical.models import (
     Allergy,
@@ -26,6 +27,24 @@ from clinical.models import (
 )
 from inventory.models import Item
 from polmed.audit import client_address, log_reads
+
+
+def _is_administrator(request) -> bool:
+    return request.user.is_active and request.user.role == Role.ADMINISTRATOR
+
+
+class ClinicalAdmin(admin.ModelAdmin):
+    """Clinical records in the back office are for administrators only: other back-office roles
+    (inventory managers) hold no patient data, and the formulary is theirs through the API."""
+
+    def has_module_permission(self, request):
+        return _is_administrator(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_administrator(request) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_administrator(request) and super().has_change_permission(request, obj)
 
 
 class ReadOnlyAdminMixin:
@@ -63,7 +82,7 @@ class CurrentMedicationInline(admin.TabularInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(ClinicalAdmin):
     list_display = ["last_name", "first_name", "date_of_birth", "gender", "medical_aid_number", "province"]
     list_filter = ["province", "gender", "is_palmed_member"]
     search_fields = ["=id_number", "=medical_aid_number", "last_name", "first_name"]
@@ -88,7 +107,7 @@ class VisitStageChangeInline(ReadOnlyInline):
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(ClinicalAdmin):
     list_display = ["id", "patient", "visit_date", "stage", "visit_type", "location", "closed_at"]
     list_filter = ["stage", "visit_type", "visit_date"]
     list_select_related = ["patient", "location"]
@@ -101,7 +120,7 @@ class VisitAdmin(admin.ModelAdmin):
         return False
 
 
-class VisitRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class VisitRecordAdmin(ReadOnlyAdminMixin, ClinicalAdmin):
     list_display = ["id", "visit", "recorded_by", "recorded_at"]
     list_select_related = ["visit", "recorded_by"]
     date_hierarchy = "recorded_at"
@@ -118,7 +137,7 @@ class DiagnosisAdmin(VisitRecordAdmin):
 
 
 @admin.register(Medicine)
-class MedicineAdmin(admin.ModelAdmin):
+class MedicineAdmin(ClinicalAdmin):
     list_display = ["name", "strength", "form", "atc_code", "inventory_item", "is_active"]
     list_filter = ["form", "is_active"]
     list_editable = ["is_active"]
@@ -140,14 +159,14 @@ class PrescriptionItemInline(ReadOnlyInline):
 
 
 @admin.register(Prescription)
-class PrescriptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PrescriptionAdmin(ReadOnlyAdminMixin, ClinicalAdmin):
     list_display = ["id", "visit", "prescribed_by", "prescribed_at"]
     list_select_related = ["visit", "prescribed_by"]
     inlines = [PrescriptionItemInline]
 
 
 @admin.register(Dispensation)
-class DispensationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DispensationAdmin(ReadOnlyAdminMixin, ClinicalAdmin):
     list_display = ["id", "prescription_item", "batch", "quantity", "dispensed_by", "dispensed_at"]
     list_select_related = ["prescription_item__medicine", "batch__item", "batch__location", "dispensed_by"]
     date_hierarchy = "dispensed_at"
@@ -160,7 +179,7 @@ class ReferralStatusChangeInline(ReadOnlyInline):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(ClinicalAdmin):
     list_display = ["id", "patient", "referral_type", "external_provider", "department", "urgency", "status"]
     list_filter = ["status", "urgency", "referral_type"]
     list_select_related = ["patient"]
@@ -173,6 +192,6 @@ class ReferralAdmin(admin.ModelAdmin):
 
 
 @admin.register(PatientAppointment)
-class PatientAppointmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PatientAppointmentAdmin(ReadOnlyAdminMixin, ClinicalAdmin):
     list_display = ["appointment", "patient", "visit", "linked_at"]
     list_select_related = ["appointment", "patient", "visit"]

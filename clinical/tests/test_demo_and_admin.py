@@ -66,3 +66,10 @@ def test_notes_are_read_only_in_the_back_office(client, administrator):
     client.force_login(administrator)
 
     assert client.get("/admin/clinical/consultationnote/add/").status_code == 403
+
+
+def test_the_clinical_back_office_is_for_administrators_only(client, inventory_manager):
+    client.force_login(inventory_manager)
+
+    assert "clinical" not in [app["app_label"] for app in client.get("/admin/").context["app_list"]]
+    assert client.get("/admin/clinical/medicine/").status_code == 403
