@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clinical.choices import OPEN_REFERRAL_STATUSES, ReferralStatus, Urgency, VisitStage, VisitType
 from clinical.models import ChronicCondition, Diagnosis, Referral, Visit, VisitStageChange
-from reports.choices import ColumnKind, ReportCategory
+from reports.choices import ColumnKind, Granularity, ReportCategory
 from reports.framework import (
     LOCAL_TZ,
     Chart,
@@ -100,31 +100,36 @@ class VisitsPerPeriod(Report):
 class VisitsByPlace(Report):
     slug = "visits-by-place"
     title = "Visits by province, route and location type"
-    description = "Clinic visits in the range per province, route and kind of place."
+    description = "Clinic visits per month (or week, or day) per province, route and kind of place."
     category = ReportCategory.AGGREGATE
+    uses_granularity = True
+    default_granularity = Granularity.MONTH
     columns = (
+        Column("period", "Period", ColumnKind.DATE),
         Column("province", "Province"),
         Column("route", "Route"),
         Column("location_type", "Location type"),
         Column("visits", "Visits", ColumnKind.COUNT),
         Column("patients", "Patients", ColumnKind.COUNT),
     )
-    chart = Chart("bar", "province", ("visits",))
     definition = (
-        "Visits dated within the range. The province is the visit location's, or the route's when no "
-        "location was recorded; visits recorded without route or location are listed as such."
+        "Visits dated within the range, per local day, week (from Monday) or month. The province is the "
+        "visit location's, or the route's when no location was recorded; visits recorded without route or "
+        "location are listed as such. Periods without visits are left out."
     )
 
     def rows(self, filters):
         grouped = (
             Visit.objects.filter(visits_in(filters))
-            .values("location__province", "route__province", "route__route_name", "location__location_type")
+            .annotate(period=truncate_date("visit_date", filters.granularity))
+            .values("period", "location__province", "route__province", "route__route_name", "location__location_type")
             .annotate(visits=Count("id"), patients=Count("patient", distinct=True))
-            .order_by("location__province", "route__province", "route__route_name", "location__location_type")
+            .order_by()
         )
         types = dict(LocationType.choices)
         rows = [
             {
+                "period": as_local_date(row["period"]),
                 "province": row["location__province"] or row["route__province"] or "Not recorded",
                 "route": row["route__route_name"] or "No route",
                 "location_type": types.get(row["location__location_type"], "Not recorded"),
@@ -133,7 +138,7 @@ class VisitsByPlace(Report):
             }
             for row in grouped
         ]
-        return sorted(rows, key=lambda r: (r["province"], r["route"], r["location_type"]))
+        return sorted(rows, key=lambda r: (r["period"], r["province"], r["route"], r["location_type"]))
 
 
 @register

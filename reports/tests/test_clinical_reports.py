@@ -106,23 +106,18 @@ class TestVisits:
             (datetime.date(2026, 12, 1), 1),
         ]
 
-    def test_visits_by_province_route_and_location_type(self, visits):
+    def test_visits_by_period_province_route_and_location_type(self, visits):
+        nov, dec = datetime.date(2026, 11, 1), datetime.date(2026, 12, 1)
+        place = ("period", "province", "route", "location_type", "visits", "patients")
         assert rows("visits-by-place", date_from="2026-11-29", date_to="2026-12-01") == [
-            {
-                "province": "Gauteng",
-                "route": "Gauteng police",
-                "location_type": "Police station",
-                "visits": 2,
-                "patients": 1,
-            },
-            {
-                "province": "Limpopo",
-                "route": "Limpopo schools",
-                "location_type": "Not recorded",
-                "visits": 1,
-                "patients": 1,
-            },
-            {"province": "Limpopo", "route": "Limpopo schools", "location_type": "School", "visits": 1, "patients": 1},
+            dict(zip(place, (nov, "Gauteng", "Gauteng police", "Police station", 2, 1), strict=True)),
+            dict(zip(place, (dec, "Limpopo", "Limpopo schools", "Not recorded", 1, 1), strict=True)),
+            dict(zip(place, (dec, "Limpopo", "Limpopo schools", "School", 1, 1), strict=True)),
+        ]
+        by_day = rows("visits-by-place", date_from="2026-11-28", date_to="2026-11-30", group_by="day")
+        assert [(r["period"], r["visits"]) for r in by_day] == [
+            (datetime.date(2026, 11, 28), 1),
+            (datetime.date(2026, 11, 30), 2),
         ]
 
     @pytest.mark.parametrize(("scope", "expected"), [("province", 2), ("route", 2), ("van", 2)])

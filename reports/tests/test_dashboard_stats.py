@@ -152,3 +152,18 @@ def test_six_queries_whatever_the_volume(django_assert_num_queries, n):
     with django_assert_num_queries(6):
         stats = dashboard_stats(ReportFilters.default())
     assert stats["todayPatients"] == n and stats["lowStockAlerts"] == 1 and stats["expiryAlerts"] == 2
+
+
+def test_today_is_the_local_day_at_half_past_eleven_at_night(monkeypatch):
+    from accounts.tests.factories import UserFactory
+    from clinical import services
+
+    clerk = UserFactory(role=Role.CLERK)
+    late = datetime.datetime(2026, 11, 30, 21, 30, tzinfo=datetime.UTC)  # 23:30 in Johannesburg
+    monkeypatch.setattr(timezone, "now", lambda: late)
+    services.open_visit(patient=PatientFactory(), by=clerk, visit_type="walk_in")
+    assert dashboard_stats(ReportFilters.default())["todayPatients"] == 1
+
+    # An hour later it is 1 December locally (still 30 November in UTC): a new day, nobody seen yet.
+    monkeypatch.setattr(timezone, "now", lambda: late + timedelta(hours=1))
+    assert dashboard_stats(ReportFilters.default())["todayPatients"] == 0
