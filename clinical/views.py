@@ -320,8 +320,18 @@ def book_for_patient(request, pk: int):
     stops = OrderedDict()
     for slot in slots:
         stops.setdefault(slot.stop, []).append(slot)
+    other_days = (
+        AppointmentSlot.objects.available()
+        .filter(stop__date__gte=timezone.localdate(), stop__date__lte=day + datetime.timedelta(days=14))
+        .exclude(stop__date=day)
+        .values_list("stop__date", flat=True)
+        .distinct()
+        .order_by("stop__date")
+    )
+    if patient.province:
+        other_days = other_days.filter(stop__location__province=patient.province)
     audit_reads(request, [patient])
-    context = {"patient": patient, "day": day, "stops": stops.items(), "next_day": day + datetime.timedelta(days=1)}
+    context = {"patient": patient, "day": day, "stops": stops.items(), "other_days": other_days[:10]}
     return render(request, "clinical/book_for_patient.html", context)
 
 

@@ -743,3 +743,18 @@ def test_the_stage_steps_show_a_skipped_counseling_stage(client, doctor, nurse):
     steps = client.get(f"/visits/{visit.pk}/").context["stages"]
 
     assert [step["state"] for step in steps] == ["done", "done", "done", "skipped", "current"]
+
+
+def test_booking_for_a_patient_suggests_other_days_with_free_times(client, clerk):
+    patient = PatientFactory(province="Gauteng")
+    later = RouteStopFactory(
+        route__province="Gauteng", date=timezone.localdate() + datetime.timedelta(days=3), max_appointments=4
+    )
+    client.force_login(clerk)
+
+    response = client.get(
+        f"/patients/{patient.pk}/book/", {"date": (later.date - datetime.timedelta(days=1)).isoformat()}
+    )
+
+    assert list(response.context["other_days"]) == [later.date]
+    assert f"?date={later.date.isoformat()}" in response.content.decode()
