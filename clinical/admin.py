@@ -3,7 +3,6 @@ entries are made by the clinic team through the API and staff pages, and amended
 
 from django.contrib import admin
 
-from accounts.choices import Role
 from clinical.formulary import link_to_stock_items
 from clinical.models import (
     Allergy,
@@ -26,25 +25,13 @@ from clinical.models import (
     VitalSigns,
 )
 from inventory.models import Item
+from polmed.admin import AdministratorOnlyAdmin
 from polmed.audit import client_address, log_reads
 
 
-def _is_administrator(request) -> bool:
-    return request.user.is_active and request.user.role == Role.ADMINISTRATOR
-
-
-class ClinicalAdmin(admin.ModelAdmin):
-    """Clinical records in the back office are for administrators only: other back-office roles
-    (inventory managers) hold no patient data, and the formulary is theirs through the API."""
-
-    def has_module_permission(self, request):
-        return _is_administrator(request) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_administrator(request) and super().has_view_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return _is_administrator(request) and super().has_change_permission(request, obj)
+class ClinicalAdmin(AdministratorOnlyAdmin):
+    """Clinical records in the back office are for administrators only: inventory managers hold
+    no patient data, and the formulary is theirs through the API."""
 
 
 class ReadOnlyAdminMixin:

@@ -2,20 +2,21 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
+from polmed.admin import AdministratorOnlyAdmin
 from polmed.exceptions import ConflictError
 from scheduling import services
 from scheduling.models import Appointment, AppointmentSlot, Location, MobileUnit, Route, RouteStop
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(AdministratorOnlyAdmin):
     list_display = ["name", "location_type", "province", "contact_person", "is_active"]
     list_filter = ["province", "location_type", "is_active"]
     search_fields = ["name", "address"]
 
 
 @admin.register(MobileUnit)
-class MobileUnitAdmin(admin.ModelAdmin):
+class MobileUnitAdmin(AdministratorOnlyAdmin):
     list_display = ["name", "registration_number", "stock_location", "home_base", "is_active"]
     list_select_related = ["stock_location", "home_base"]
     search_fields = ["name", "registration_number"]
@@ -42,7 +43,7 @@ class RouteStopInline(admin.TabularInline):
 
 
 @admin.register(Route)
-class RouteAdmin(admin.ModelAdmin):
+class RouteAdmin(AdministratorOnlyAdmin):
     list_display = ["route_name", "province", "status", "start_date", "end_date", "mobile_unit"]
     list_filter = ["province", "status"]
     list_select_related = ["mobile_unit"]
@@ -73,7 +74,7 @@ class AppointmentSlotInline(admin.TabularInline):
 
 
 @admin.register(RouteStop)
-class RouteStopAdmin(admin.ModelAdmin):
+class RouteStopAdmin(AdministratorOnlyAdmin):
     list_display = ["date", "route", "location", "start_time", "end_time", "max_appointments", "is_blocked"]
     list_filter = ["is_blocked", "route__province", "date"]
     list_select_related = ["route", "location"]
@@ -101,7 +102,7 @@ class RouteStopAdmin(admin.ModelAdmin):
 
 
 @admin.register(AppointmentSlot)
-class AppointmentSlotAdmin(admin.ModelAdmin):
+class AppointmentSlotAdmin(AdministratorOnlyAdmin):
     list_display = ["__str__", "stop", "start_time", "capacity", "booked_count"]
     list_select_related = ["stop__route", "stop__location"]
     list_filter = ["stop__date"]
@@ -112,7 +113,7 @@ class AppointmentSlotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(AdministratorOnlyAdmin):
     """Bookings are made through `services.book` (API or staff pages), so the admin only views
     them, corrects contact details and changes their status through actions."""
 
