@@ -11,6 +11,7 @@ MATRIX_MODULES = [
     "inventory.tests.test_permissions",
     "scheduling.tests.test_api",
     "clinical.tests.test_permissions",
+    "reports.tests.test_permissions",
 ]
 
 # Endpoints whose access is not role-based, each tested on its own.
