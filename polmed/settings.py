@@ -213,15 +213,6 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Several models have a `status`; name each choice set after its model.
-    "ENUM_NAME_OVERRIDES": {
-        "AssetStatusEnum": "inventory.choices.AssetStatus",
-        "PurchaseOrderStatusEnum": "inventory.choices.PurchaseOrderStatus",
-        "RouteStatusEnum": "scheduling.choices.RouteStatus",
-        "AppointmentStatusEnum": "scheduling.choices.AppointmentStatus",
-        "VisitStageEnum": "clinical.choices.VisitStage",
-        "ReferralStatusEnum": "clinical.choices.ReferralStatus",
-    },
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",
     "PREPROCESSING_HOOKS": ["polmed.api.spec_paths_hook"],
@@ -231,6 +222,15 @@ SPECTACULAR_SETTINGS = {
     ],
     # Served from the vendored sidecar package: no page loads anything from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
+    # Choice sets that share a field name ("status") across apps get their own component names.
+    "ENUM_NAME_OVERRIDES": {
+        "AssetStatusEnum": "inventory.choices.AssetStatus",
+        "PurchaseOrderStatusEnum": "inventory.choices.PurchaseOrderStatus",
+        "RouteStatusEnum": "scheduling.choices.RouteStatus",
+        "AppointmentStatusEnum": "scheduling.choices.AppointmentStatus",
+        "VisitStageEnum": "clinical.choices.VisitStage",
+        "ReferralStatusEnum": "clinical.choices.ReferralStatus",
+    },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
