@@ -76,14 +76,14 @@ ROLE_PERMISSIONS: dict[str, dict[Role, list[str]]] = {
         Role.VIEWER: [],
     },
     "scheduling": {
-        # Clinic teams see where the van goes and make and manage bookings; administrators plan
-        # routes, stops and slots, and block days. Bookings hold names and phone numbers, so
-        # inventory, finance and viewers get none of them.
+        # Clinic teams see where the van goes, make and manage bookings, and block a day or
+        # change its capacity (a van breaks down); administrators plan routes, stops and slots.
+        # Bookings hold names and phone numbers, so inventory, finance and viewers get none.
         Role.DOCTOR: [
             *perms("scheduling.location", VIEW),
             *perms("scheduling.mobileunit", VIEW),
             *perms("scheduling.route", VIEW),
-            *perms("scheduling.routestop", VIEW),
+            *perms("scheduling.routestop", VIEW, CHANGE),
             *perms("scheduling.appointmentslot", VIEW),
             *perms("scheduling.appointment", VIEW, ADD, CHANGE),
         ],
@@ -91,7 +91,7 @@ ROLE_PERMISSIONS: dict[str, dict[Role, list[str]]] = {
             *perms("scheduling.location", VIEW),
             *perms("scheduling.mobileunit", VIEW),
             *perms("scheduling.route", VIEW),
-            *perms("scheduling.routestop", VIEW),
+            *perms("scheduling.routestop", VIEW, CHANGE),
             *perms("scheduling.appointmentslot", VIEW),
             *perms("scheduling.appointment", VIEW, ADD, CHANGE),
         ],
@@ -99,7 +99,7 @@ ROLE_PERMISSIONS: dict[str, dict[Role, list[str]]] = {
             *perms("scheduling.location", VIEW),
             *perms("scheduling.mobileunit", VIEW),
             *perms("scheduling.route", VIEW),
-            *perms("scheduling.routestop", VIEW),
+            *perms("scheduling.routestop", VIEW, CHANGE),
             *perms("scheduling.appointmentslot", VIEW),
             *perms("scheduling.appointment", VIEW, ADD, CHANGE),
         ],
