@@ -90,3 +90,23 @@ class ManageBookingForm(forms.Form):
         help_text="The number you booked with.",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
     )
+
+
+class BlockDayForm(forms.Form):
+    """Block a clinic day (a van breakdown): the reason is kept on the day and shown to staff."""
+
+    reason = forms.CharField(
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "Van broke down"}),
+        help_text="Shown to staff on the day's bookings.",
+    )
+    notify_people = forms.BooleanField(
+        label="Send everyone booked a message to reschedule",
+        required=False,
+        initial=True,
+        help_text="Untick if the team will phone everyone instead.",
+    )
+
+
+class DayCapacityForm(forms.Form):
+    max_appointments = forms.IntegerField(label="Appointments this day", min_value=1, max_value=1000)

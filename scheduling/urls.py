@@ -15,6 +15,7 @@ urlpatterns = [
 urlpatterns += [
     path("appointments/", views.appointment_days, name="appointment-list"),
     path("appointments/days/<int:stop_id>/", views.stop_appointments, name="stop-appointments"),
+    path("appointments/days/<int:stop_id>/manage/", views.manage_day, name="manage-day"),
     path("appointments/<int:appointment_id>/no-show/", views.appointment_no_show, name="appointment-no-show"),
 ]
 

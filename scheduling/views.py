@@ -24,7 +24,7 @@ from polmed.exceptions import ConflictError, RuleViolation
 from polmed.web import add_domain_error, audit_reads, patient_data, staff_page
 from scheduling import services
 from scheduling.choices import AppointmentStatus, BookingChannel
-from scheduling.forms import FindSlotsForm, ManageBookingForm, PublicBookingForm
+from scheduling.forms import BlockDayForm, DayCapacityForm, FindSlotsForm, ManageBookingForm, PublicBookingForm
 from scheduling.models import Appointment, AppointmentSlot, Location, MobileUnit, RouteStop
 from scheduling.phones import try_normalize_phone
 
@@ -221,8 +221,75 @@ def stop_appointments(request, stop_id: int):
         "appointments": appointments,
         "counts": [(status.label, counts.get(status.value, 0)) for status in AppointmentStatus],
         "can_change": request.user.has_perm("scheduling.change_appointment"),
+        "can_manage_day": request.user.has_perm("scheduling.change_routestop"),
     }
     return render(request, "scheduling/stop_appointments.html", context)
+
+
+MANAGE_DAY_ACTIONS = ("block", "unblock", "capacity")
+
+
+@staff_page("scheduling.change_routestop", "scheduling.view_appointment")
+@patient_data
+def manage_day(request, stop_id: int):
+    """Block a clinic day (with its reason), open it again, or change how many it takes; then
+    list the bookings that need rescheduling so the team can follow them up."""
+    stop = get_object_or_404(RouteStop.objects.select_related("route__mobile_unit", "location"), pk=stop_id)
+    action = request.POST.get("action") if request.method == "POST" else None
+    block_form = BlockDayForm(request.POST if action == "block" else None, prefix="block")
+    capacity_form = DayCapacityForm(
+        request.POST if action == "capacity" else None,
+        prefix="capacity",
+        initial={"max_appointments": stop.max_appointments},
+    )
+    day_error = None
+    if request.method == "POST":
+        if action not in MANAGE_DAY_ACTIONS:
+            return HttpResponse("Unknown action.", status=400)
+        try:
+            if action == "block" and block_form.is_valid():
+                affected = services.block_day(
+                    stop,
+                    reason=block_form.cleaned_data["reason"],
+                    by=request.user,
+                    notify_people=block_form.cleaned_data["notify_people"],
+                )
+                messages.success(request, f"The day is blocked; {len(affected)} booking(s) need rescheduling.")
+                return redirect("scheduling:manage-day", stop_id=stop.pk)
+            if action == "unblock":
+                restored = services.unblock_day(stop, by=request.user)
+                messages.success(request, f"The day is open again; {len(restored)} booking(s) are booked again.")
+                return redirect("scheduling:manage-day", stop_id=stop.pk)
+            if action == "capacity" and capacity_form.is_valid():
+                services.change_stop(stop, max_appointments=capacity_form.cleaned_data["max_appointments"])
+                messages.success(request, "The day's capacity is changed.")
+                return redirect("scheduling:manage-day", stop_id=stop.pk)
+        except (RuleViolation, ConflictError) as exc:
+            if action == "capacity":
+                # The only refusal is a capacity below the seats already taken: it belongs to the field.
+                capacity_form.add_error("max_appointments", exc.message)
+            elif isinstance(exc, ConflictError):
+                # Someone else blocked or opened the day meanwhile: said above whichever form now shows.
+                day_error = exc.message
+            else:
+                add_domain_error(block_form, exc)
+    to_reschedule = list(
+        Appointment.objects.filter(slot__stop=stop, status=AppointmentStatus.NEEDS_RESCHEDULING)
+        .select_related("slot")
+        .order_by("slot__start_time", "last_name")
+    )
+    audit_reads(request, to_reschedule)
+    booked = stop.slots.aggregate(booked=Sum("booked_count"))["booked"] or 0
+    context = {
+        "stop": stop,
+        "block_form": block_form,
+        "capacity_form": capacity_form,
+        "day_error": day_error,
+        "to_reschedule": to_reschedule,
+        "booked": booked,
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "scheduling/manage_day.html", context, status=status)
 
 
 def _appointment_action(request, appointment_id: int, action: str, done: str):
