@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 CLINIC_TEAM = roles(Role.DOCTOR, Role.NURSE, Role.CLERK)
 
 PAGES = {
-    "manage day": CLINIC_TEAM,
+    "scheduling:manage-day": CLINIC_TEAM,
 }
 
 
@@ -37,7 +37,7 @@ def manage_url(stop):
 def test_the_manage_day_page_opens_only_for_the_clinic_team(client, user_with_role, stop, page_name, role, allowed):
     client.force_login(user_with_role(role))
 
-    assert_page_access(client.get(manage_url(stop)), allowed)
+    assert_page_access(client.get(manage_url(stop)), allowed, page_name)
 
 
 @pytest.mark.parametrize("role", list(Role))

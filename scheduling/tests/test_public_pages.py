@@ -5,11 +5,22 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from accounts.choices import Role
+from polmed.testing_pages import assert_page_access
 from scheduling.choices import AppointmentStatus, RouteStatus
 from scheduling.models import Appointment, AppointmentSlot
 from scheduling.tests.factories import AppointmentFactory, RouteStopFactory
 
 pytestmark = pytest.mark.django_db
+
+# Anyone may use these, signed in or not; what each shows is tested below.
+PUBLIC_PAGES = (
+    "scheduling:book",
+    "scheduling:book-slot",
+    "scheduling:book-confirmation",
+    "scheduling:book-manage",
+    "scheduling:book-cancel",
+)
 
 
 @pytest.fixture
@@ -24,6 +35,27 @@ def free_slot(stop):
 def book(client, slot, **overrides):
     data = {"first_name": "Lerato", "last_name": "Dlamini", "phone": "082 123 4567", "consent": "on", **overrides}
     return client.post(f"/book/times/{slot.pk}/", data)
+
+
+def public_request(client, name, stop):
+    if name == "scheduling:book-cancel":
+        return client.post("/book/manage/cancel/")
+    path = {
+        "scheduling:book": "/book/",
+        "scheduling:book-slot": f"/book/times/{free_slot(stop).pk}/",
+        "scheduling:book-confirmation": "/book/confirmation/",
+        "scheduling:book-manage": "/book/manage/",
+    }[name]
+    return client.get(path)
+
+
+@pytest.mark.parametrize("name", PUBLIC_PAGES)
+@pytest.mark.parametrize("role", [None, *Role], ids=lambda role: role.value if role else "anonymous")
+def test_the_public_pages_open_for_anyone_signed_in_or_not(client, user_with_role, stop, name, role):
+    if role:
+        client.force_login(user_with_role(role))
+
+    assert_page_access(public_request(client, name, stop), True, name)
 
 
 def test_anyone_can_open_the_booking_page_without_logging_in(client):

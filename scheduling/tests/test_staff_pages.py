@@ -8,7 +8,13 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from polmed.testing import roles
-from polmed.testing_pages import PAGE_ARGS, assert_login_required, assert_page_access, page_access_cases
+from polmed.testing_pages import (
+    PAGE_ARGS,
+    assert_action_access,
+    assert_login_required,
+    assert_page_access,
+    page_access_cases,
+)
 from scheduling.choices import AppointmentStatus
 from scheduling.tests.factories import AppointmentFactory, AppointmentSlotFactory, RouteStopFactory
 
@@ -17,8 +23,11 @@ pytestmark = pytest.mark.django_db
 CLINIC_TEAM = roles(Role.DOCTOR, Role.NURSE, Role.CLERK)
 
 PAGES = {
-    "day list": roles(Role.DOCTOR, Role.NURSE, Role.CLERK, Role.SOCIAL_WORKER),
-    "stop bookings": roles(Role.DOCTOR, Role.NURSE, Role.CLERK, Role.SOCIAL_WORKER),
+    "scheduling:appointment-list": roles(Role.DOCTOR, Role.NURSE, Role.CLERK, Role.SOCIAL_WORKER),
+    "scheduling:stop-appointments": roles(Role.DOCTOR, Role.NURSE, Role.CLERK, Role.SOCIAL_WORKER),
+}
+ACTIONS = {
+    "scheduling:appointment-no-show": CLINIC_TEAM,
 }
 
 
@@ -29,8 +38,8 @@ def appointment():
 
 def page_url(name, appointment):
     return {
-        "day list": "/appointments/",
-        "stop bookings": f"/appointments/days/{appointment.slot.stop_id}/",
+        "scheduling:appointment-list": "/appointments/",
+        "scheduling:stop-appointments": f"/appointments/days/{appointment.slot.stop_id}/",
     }[name]
 
 
@@ -40,7 +49,18 @@ def test_appointment_pages_open_only_for_roles_that_handle_bookings(
 ):
     client.force_login(user_with_role(role))
 
-    assert_page_access(client.get(page_url(page_name, appointment)), allowed)
+    assert_page_access(client.get(page_url(page_name, appointment)), allowed, page_name)
+
+
+@pytest.mark.parametrize(PAGE_ARGS, page_access_cases(ACTIONS))
+def test_appointment_actions_accept_posts_only_from_the_clinic_team(
+    client, user_with_role, appointment, page_name, role, allowed
+):
+    client.force_login(user_with_role(role))
+
+    response = client.post(f"/appointments/{appointment.pk}/no-show/")
+
+    assert_action_access(response, allowed, page_name)
 
 
 @pytest.mark.parametrize("name", PAGES)

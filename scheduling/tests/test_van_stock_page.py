@@ -9,12 +9,13 @@ from accounts.choices import Role
 from inventory.tests.factories import ItemFactory, StockLevelFactory
 from inventory.tests.helpers import expired_batch, stock
 from polmed.testing import roles
-from polmed.testing_pages import assert_login_required, assert_page_access
+from polmed.testing_pages import PAGE_ARGS, assert_login_required, assert_page_access, page_access_cases
 from scheduling.tests.factories import RouteStopFactory
 
 pytestmark = pytest.mark.django_db
 
 ALLOWED = roles(Role.DOCTOR, Role.NURSE, Role.INVENTORY_MANAGER)
+PAGES = {"scheduling:van-stock": ALLOWED}
 
 
 @pytest.fixture
@@ -30,11 +31,13 @@ def van_day():
     return today.route.mobile_unit
 
 
-@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
-def test_van_stock_opens_for_clinicians_and_inventory_managers_only(client, user_with_role, van_day, role):
+@pytest.mark.parametrize(PAGE_ARGS, page_access_cases(PAGES))
+def test_van_stock_opens_for_clinicians_and_inventory_managers_only(
+    client, user_with_role, van_day, page_name, role, allowed
+):
     client.force_login(user_with_role(role))
 
-    assert_page_access(client.get("/stock/"), role in ALLOWED)
+    assert_page_access(client.get("/stock/"), allowed, page_name)
 
 
 def test_van_stock_needs_a_login(client):
