@@ -18,8 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
-from inventory.choices import AlertKind
-from inventory.models import Batch, Item, StockAlert
+from inventory.models import Batch, Item, StockLevel
 from polmed.exceptions import ConflictError, RuleViolation
 from polmed.web import add_domain_error, audit_reads, patient_data, staff_page
 from scheduling import services
@@ -318,7 +317,7 @@ NEXT_STOPS_SHOWN = 5
 def van_stock(request):
     """What a van carries, and which batches expire before the clinic days it is going to.
 
-    The van defaults to one serving a clinic day today. Low stock comes from the inventory alerts.
+    The van defaults to one serving a clinic day today. Low stock is the inventory reorder rule, live.
     """
     today = timezone.localdate()
     vans = list(MobileUnit.objects.filter(is_active=True).select_related("stock_location").order_by("name"))
@@ -347,9 +346,10 @@ def van_stock(request):
             .distinct()
             .order_by("name")
         )
+        # The live rule, not the recorded alerts: an alert is raised or cleared only when stock moves.
         low = set(
-            StockAlert.objects.open()
-            .filter(kind=AlertKind.LOW_STOCK, location=location)
+            StockLevel.objects.filter(location=location)
+            .below_reorder_level(today=today)
             .values_list("item_id", flat=True)
         )
         horizon = next_stops[-1].date if next_stops else today

@@ -6,6 +6,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.choices import Role
+from inventory.choices import AlertKind
+from inventory.models import StockAlert, StockLevel
 from inventory.tests.factories import ItemFactory, StockLevelFactory
 from inventory.tests.helpers import expired_batch, stock
 from polmed.testing import roles
@@ -78,3 +80,50 @@ def test_the_page_runs_the_same_queries_for_few_or_many_items(client, nurse, van
         response = client.get("/stock/")
 
     assert len(response.context["items"]) == 21
+
+
+def badges(response):
+    """Item name -> its badge text on the page."""
+    page = response.content.decode()
+    result = {}
+    for item in response.context["items"]:
+        row = page[page.index(item.name) :].split("</tr>")[0]
+        result[item.name] = next(label for label in ("None left", "Low", "OK") if f">{label}</span>" in row)
+    return result
+
+
+def reorder_at(item, location, level):
+    StockLevel.objects.update_or_create(item=item, location=location, defaults={"reorder_level": level})
+
+
+def test_low_is_the_live_reorder_rule_not_the_recorded_alerts(client, nurse, van_day):
+    location = van_day.stock_location
+    bandage = ItemFactory(name="Crepe bandage")
+    stock(bandage, location, 15, by=nurse)
+    gloves = ItemFactory(name="Examination gloves")
+    stock(gloves, location, 50, by=nurse)
+    # Reorder levels set without moving stock: no alert is raised, and the one for gloves is left open.
+    reorder_at(bandage, location, 20)
+    reorder_at(gloves, location, 10)
+    StockAlert.objects.create(
+        key=f"low:{gloves.pk}:{location.pk}", item=gloves, location=location, kind=AlertKind.LOW_STOCK, message="Low"
+    )
+    assert not StockAlert.objects.filter(item=bandage).exists()
+    client.force_login(nurse)
+
+    response = client.get("/stock/")
+
+    assert badges(response) == {"Crepe bandage": "Low", "Examination gloves": "OK"}
+
+
+def test_stock_exactly_at_the_reorder_level_is_low_and_none_left_says_so(client, nurse, van_day):
+    location = van_day.stock_location
+    ors = ItemFactory(name="ORS sachet")
+    stock(ors, location, 20, by=nurse)
+    reorder_at(ors, location, 20)
+    reorder_at(ItemFactory(name="Gauze swab"), location, 5)
+    client.force_login(nurse)
+
+    response = client.get("/stock/")
+
+    assert badges(response) == {"ORS sachet": "Low", "Gauze swab": "None left"}
