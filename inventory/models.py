@@ -436,6 +436,8 @@ class Batch(models.Model):
         verbose_name_plural = "batches"
         indexes = [
             models.Index(fields=["location", "item", "expiry_date"]),
+            # Expiry alerts for one van or store: all its items, by expiry date.
+            models.Index(fields=["location", "expiry_date"], name="batch_location_expiry_idx"),
             models.Index(fields=["item", "expiry_date"]),
             models.Index(fields=["expiry_date"]),
             models.Index(fields=["batch_number"]),

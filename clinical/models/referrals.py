@@ -49,6 +49,8 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["status", "urgency", "created_at"], name="referral_status_idx"),
             models.Index(fields=["patient", "created_at"], name="referral_patient_idx"),
+            # Reports count referrals made in a period, whatever their status.
+            models.Index(fields=["created_at"], name="referral_created_idx"),
         ]
 
     def __str__(self):

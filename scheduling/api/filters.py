@@ -1,6 +1,8 @@
 import django_filters
+from rest_framework.filters import SearchFilter
 
 from scheduling.models import Appointment, AppointmentSlot, Location, Route, RouteStop
+from scheduling.phones import try_normalize_phone
 
 
 class LocationFilter(django_filters.FilterSet):
@@ -53,3 +55,16 @@ class AppointmentFilter(django_filters.FilterSet):
 
     def filter_reference(self, queryset, name, value):
         return queryset.filter(reference=value.strip().upper())
+
+
+class AppointmentSearchFilter(SearchFilter):
+    """`?search=` over names, phone and reference. Phones are stored in E.164 (+27821234567),
+    so a number typed as people say it (082 123 4567) is also looked up in that form."""
+
+    def filter_queryset(self, request, queryset, view):
+        found = super().filter_queryset(request, queryset, view)
+        term = " ".join(self.get_search_terms(request))
+        phone = try_normalize_phone(term) if sum(ch.isdigit() for ch in term) >= 9 else None
+        if phone is None:
+            return found
+        return found | queryset.filter(phone=phone)

@@ -4,11 +4,13 @@ booking for the public. The rules live in `scheduling.services` and the models."
 from django.db import transaction
 from django.db.models import Sum
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -235,6 +237,7 @@ class AppointmentViewSet(
     queryset = Appointment.objects.select_related(*APPOINTMENT_RELATED)
     serializer_class = AppointmentSerializer
     filterset_class = filters.AppointmentFilter
+    filter_backends = [DjangoFilterBackend, filters.AppointmentSearchFilter, OrderingFilter]
     search_fields = ["last_name", "first_name", "phone", "reference"]
     lookup_value_regex = r"\d+"
     action_permissions = {

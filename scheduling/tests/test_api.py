@@ -742,3 +742,18 @@ def test_an_empty_stop_can_be_deleted(client_for):
     assert response.status_code == 204
     assert not RouteStop.objects.exists()
     assert not AppointmentSlot.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["082 123 4567", "0821234567", "+27 82 123 4567", "27821234567"])
+def test_staff_find_a_booking_by_the_phone_number_as_people_type_it(client_for, typed):
+    wanted = AppointmentFactory(phone="+27821234567", last_name="Nkosi")
+    AppointmentFactory(phone="+27831234567", last_name="Zulu")
+    found = client_for(Role.CLERK).get("/api/appointments", {"search": typed}).json()["data"]
+    assert [row["id"] for row in found] == [wanted.pk]
+
+
+def test_staff_search_by_name_still_matches_parts_of_names(client_for):
+    wanted = AppointmentFactory(last_name="Nkosi")
+    AppointmentFactory(last_name="Zulu")
+    found = client_for(Role.CLERK).get("/api/appointments", {"search": "kos"}).json()["data"]
+    assert [row["id"] for row in found] == [wanted.pk]
