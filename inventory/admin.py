@@ -111,7 +111,7 @@ class InStockFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(quantity__gt=0)
+            return queryset.in_stock()
         if self.value() == "no":
             return queryset.filter(quantity=0)
         return queryset
